@@ -1,0 +1,332 @@
+/*
+ * registry/db.c - opening connections and migrating the schema.
+ *
+ * Migrations are an append-only list of SQL scripts; PRAGMA user_version
+ * says how many have run. Each runs in its own IMMEDIATE transaction and
+ * re-reads user_version inside it, so two processes starting at once
+ * cannot both apply one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "registry/internal.h"
+
+static const char *const migrations[] = {
+    /* 1: the registry core (issue 2). */
+    "CREATE TABLE insurers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uscc TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  short_name TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  region TEXT NOT NULL,"
+    "  website TEXT,"
+    "  hotline TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  log_index INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE solvency_reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
+    "  quarter TEXT NOT NULL,"
+    "  core_pct REAL NOT NULL,"
+    "  comprehensive_pct REAL NOT NULL,"
+    "  rating TEXT NOT NULL CHECK (rating IN ('A','B','C','D')),"
+    "  recorded_at TEXT NOT NULL,"
+    "  log_index INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX solvency_latest ON solvency_reports(insurer_id, quarter DESC, id DESC);"
+    "CREATE TABLE api_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
+    "  key_hash BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  revoked_at TEXT"
+    ");"
+    "CREATE TABLE registration_counters ("
+    "  year INTEGER PRIMARY KEY,"
+    "  last_no INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE products ("
+    "  id INTEGER PRIMARY KEY,"
+    "  registration_no TEXT NOT NULL UNIQUE,"
+    "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
+    "  latest_version INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('published','suspended','withdrawn')),"
+    "  name TEXT NOT NULL,"
+    "  category TEXT NOT NULL,"
+    "  registered_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  withdrawal_date TEXT,"
+    "  withdrawal_reason TEXT,"
+    "  suspended_at TEXT,"
+    "  suspension_reason TEXT"
+    ");"
+    "CREATE INDEX products_insurer ON products(insurer_id);"
+    "CREATE TABLE product_versions ("
+    "  product_id INTEGER NOT NULL REFERENCES products(id),"
+    "  version INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  body_sha256 TEXT NOT NULL,"
+    "  change_reason TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  log_index INTEGER NOT NULL,"
+    "  PRIMARY KEY (product_id, version)"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER product_versions_no_update BEFORE UPDATE ON product_versions"
+    " BEGIN SELECT RAISE(ABORT, 'product versions are immutable'); END;"
+    "CREATE TRIGGER product_versions_no_delete BEFORE DELETE ON product_versions"
+    " BEGIN SELECT RAISE(ABORT, 'product versions are immutable'); END;"
+    "CREATE TABLE log_leaves ("
+    "  idx INTEGER PRIMARY KEY,"
+    "  event TEXT NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  leaf_hash BLOB NOT NULL,"
+    "  created_at TEXT NOT NULL"
+    ");"
+    "CREATE TRIGGER log_leaves_no_update BEFORE UPDATE ON log_leaves"
+    " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;"
+    "CREATE TRIGGER log_leaves_no_delete BEFORE DELETE ON log_leaves"
+    " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;",
+};
+
+int ph_registry_schema_version(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+void ph_db_problem(struct ph_registry *reg, struct ph_problems *problems, const char *what)
+{
+    /* SQLite's text goes to the operator's log, never to the client. */
+    fprintf(stderr, "puhui: database error in %s: %s\n", what, sqlite3_errmsg(reg->db));
+    ph_problems_add(problems, "internal", "", "服务器出了点问题，您提交的内容没有保存。请稍后再试。");
+}
+
+static int user_version(struct ph_registry *reg)
+{
+    sqlite3_stmt *stmt = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(reg->db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return version;
+}
+
+ph_status ph_db_migrate(struct ph_registry *reg, struct ph_problems *problems)
+{
+    int target = ph_registry_schema_version();
+    for (;;) {
+        if (ph_tx_begin(reg, problems) != PH_OK)
+            return PH_ERR_INTERNAL;
+        int current = user_version(reg);
+        if (current < 0 || current > target) {
+            ph_tx_rollback(reg);
+            ph_problems_add(problems, "schema_too_new", "",
+                            "数据库的版本（%d）比本程序新（%d），请升级程序。", current, target);
+            return PH_ERR_INTERNAL;
+        }
+        if (current == target) {
+            ph_tx_rollback(reg);
+            return PH_OK;
+        }
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", current + 1);
+        if (sqlite3_exec(reg->db, migrations[current], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(reg->db, pragma, NULL, NULL, NULL) != SQLITE_OK) {
+            ph_db_problem(reg, problems, "migration");
+            ph_tx_rollback(reg);
+            return PH_ERR_INTERNAL;
+        }
+        if (ph_tx_commit(reg, problems) != PH_OK)
+            return PH_ERR_INTERNAL;
+    }
+}
+
+static ph_status exec_pragma(struct ph_registry *reg, const char *sql, struct ph_problems *problems)
+{
+    if (sqlite3_exec(reg->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        ph_db_problem(reg, problems, sql);
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
+ph_status ph_registry_open(const char *path, enum ph_open_mode mode, struct ph_registry **out,
+                           struct ph_problems *problems)
+{
+    *out = NULL;
+    if (sodium_init() < 0) {
+        ph_problems_add(problems, "internal", "", "加密库无法初始化。");
+        return PH_ERR_INTERNAL;
+    }
+    struct ph_registry *reg = calloc(1, sizeof *reg);
+    if (reg == NULL) {
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        return PH_ERR_INTERNAL;
+    }
+    reg->read_only = mode == PH_OPEN_READ_ONLY;
+    int flags = SQLITE_OPEN_NOMUTEX |
+                (reg->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path, &reg->db, flags, NULL) != SQLITE_OK) {
+        ph_problems_add(problems, "db_open_failed", "", "无法打开数据库文件 %s：%s", path,
+                        reg->db != NULL ? sqlite3_errmsg(reg->db) : "内存不足");
+        ph_registry_close(reg);
+        return PH_ERR_INTERNAL;
+    }
+    sqlite3_extended_result_codes(reg->db, 1);
+    sqlite3_busy_timeout(reg->db, 5000);
+    ph_status st = exec_pragma(reg, "PRAGMA foreign_keys = ON", problems);
+    if (st == PH_OK && !reg->read_only)
+        st = exec_pragma(reg, "PRAGMA journal_mode = WAL", problems);
+    if (st == PH_OK)
+        st = exec_pragma(reg, "PRAGMA synchronous = FULL", problems);
+    if (st == PH_OK && !reg->read_only)
+        st = ph_db_migrate(reg, problems);
+    if (st == PH_OK && reg->read_only && user_version(reg) != ph_registry_schema_version()) {
+        ph_problems_add(problems, "schema_mismatch", "", "数据库还没有升级到本程序的版本。");
+        st = PH_ERR_INTERNAL;
+    }
+    if (st != PH_OK) {
+        ph_registry_close(reg);
+        return st;
+    }
+    *out = reg;
+    return PH_OK;
+}
+
+void ph_registry_close(struct ph_registry *reg)
+{
+    if (reg == NULL)
+        return;
+    for (size_t i = 0; i < reg->stmt_count; i++)
+        sqlite3_finalize(reg->stmts[i].stmt);
+    sqlite3_close(reg->db);
+    free(reg);
+}
+
+sqlite3_stmt *ph_stmt(struct ph_registry *reg, const char *sql, struct ph_problems *problems)
+{
+    for (size_t i = 0; i < reg->stmt_count; i++) {
+        if (reg->stmts[i].sql == sql) {
+            sqlite3_stmt *stmt = reg->stmts[i].stmt;
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+            return stmt;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3(reg->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
+        ph_db_problem(reg, problems, "prepare");
+        return NULL;
+    }
+    if (reg->stmt_count < PH_STMT_CACHE_MAX) {
+        reg->stmts[reg->stmt_count].sql = sql;
+        reg->stmts[reg->stmt_count].stmt = stmt;
+        reg->stmt_count++;
+        return stmt;
+    }
+    /* The cache is sized for every statement in the registry; running out
+     * is a programming error, reported rather than leaked. */
+    sqlite3_finalize(stmt);
+    ph_problems_add(problems, "internal", "", "服务器出了点问题，请稍后再试。");
+    fprintf(stderr, "puhui: statement cache full; raise PH_STMT_CACHE_MAX\n");
+    return NULL;
+}
+
+static ph_status tx_exec(struct ph_registry *reg, const char *verb, int depth,
+                         struct ph_problems *problems)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "%s ph_tx_%d", verb, depth);
+    if (sqlite3_exec(reg->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        if (problems != NULL)
+            ph_db_problem(reg, problems, verb);
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
+ph_status ph_tx_begin(struct ph_registry *reg, struct ph_problems *problems)
+{
+    ph_status st;
+    if (reg->tx_depth == 0) {
+        st = PH_OK;
+        if (sqlite3_exec(reg->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+            ph_db_problem(reg, problems, "begin");
+            st = PH_ERR_INTERNAL;
+        }
+    } else {
+        st = tx_exec(reg, "SAVEPOINT", reg->tx_depth, problems);
+    }
+    if (st == PH_OK)
+        reg->tx_depth++;
+    return st;
+}
+
+ph_status ph_tx_commit(struct ph_registry *reg, struct ph_problems *problems)
+{
+    if (reg->tx_depth > 1) {
+        reg->tx_depth--;
+        return tx_exec(reg, "RELEASE", reg->tx_depth, problems);
+    }
+    if (sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        ph_db_problem(reg, problems, "commit");
+        ph_tx_rollback(reg);
+        return PH_ERR_INTERNAL;
+    }
+    reg->tx_depth = 0;
+    return PH_OK;
+}
+
+void ph_tx_rollback(struct ph_registry *reg)
+{
+    if (reg->tx_depth > 1) {
+        reg->tx_depth--;
+        tx_exec(reg, "ROLLBACK TO", reg->tx_depth, NULL);
+        tx_exec(reg, "RELEASE", reg->tx_depth, NULL);
+        return;
+    }
+    reg->tx_depth = 0;
+    if (!sqlite3_get_autocommit(reg->db))
+        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void ph_now_utc(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void ph_today_china(char out[16])
+{
+    ph_date_china_after_days(0, out);
+}
+
+void ph_date_china_after_days(int64_t days, char out[16])
+{
+    time_t now = time(NULL) + 8 * 3600 + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+json_t *ph_column_json(sqlite3_stmt *stmt, int column)
+{
+    const char *text = (const char *)sqlite3_column_text(stmt, column);
+    if (text == NULL)
+        return NULL;
+    return json_loadb(text, (size_t)sqlite3_column_bytes(stmt, column), 0, NULL);
+}
+
+const char *ph_column_text(sqlite3_stmt *stmt, int column)
+{
+    return (const char *)sqlite3_column_text(stmt, column);
+}

@@ -1,0 +1,84 @@
+/*
+ * registry/internal.h - what the registry's own .c files share. Not part of
+ * the public interface; nothing outside registry/ includes it except the
+ * registry's unit tests.
+ */
+#ifndef PH_REGISTRY_INTERNAL_H
+#define PH_REGISTRY_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "registry/registry.h"
+
+#define PH_STMT_CACHE_MAX 64
+
+struct ph_stmt_slot {
+    const char *sql; /* identity: the address of a string literal */
+    sqlite3_stmt *stmt;
+};
+
+struct ph_registry {
+    sqlite3 *db;
+    bool read_only;
+    int tx_depth; /* 0: no transaction; 1: BEGIN; >1: nested SAVEPOINTs */
+    size_t stmt_count;
+    struct ph_stmt_slot stmts[PH_STMT_CACHE_MAX];
+};
+
+/* A prepared statement for a string literal, cached per connection and
+ * handed out reset with no bindings. Callers sqlite3_reset() it when done
+ * (a statement left mid-step would pin a read snapshot). NULL on failure,
+ * after adding an `internal` problem. */
+sqlite3_stmt *ph_stmt(struct ph_registry *reg, const char *sql, struct ph_problems *problems);
+
+/* Transactions. The outermost begin uses BEGIN IMMEDIATE so that writers
+ * queue on the busy timeout instead of failing half-way; a begin inside a
+ * transaction opens a SAVEPOINT, so registry functions compose (the demo
+ * loader runs them all inside one transaction). Every begin is matched by
+ * exactly one commit or rollback. */
+ph_status ph_tx_begin(struct ph_registry *reg, struct ph_problems *problems);
+ph_status ph_tx_commit(struct ph_registry *reg, struct ph_problems *problems);
+void ph_tx_rollback(struct ph_registry *reg);
+
+/* Adds an `internal` problem carrying SQLite's message to the log only. */
+void ph_db_problem(struct ph_registry *reg, struct ph_problems *problems, const char *what);
+
+/* Runs the schema migrations up to ph_registry_schema_version(). */
+ph_status ph_db_migrate(struct ph_registry *reg, struct ph_problems *problems);
+
+/* "2026-11-29T03:42:51Z" for now. */
+void ph_now_utc(char out[32]);
+/* "2026-11-29" in China Standard Time (UTC+8) for now, and for now plus
+ * a number of days. */
+void ph_today_china(char out[16]);
+void ph_date_china_after_days(int64_t days, char out[16]);
+
+/* Appends one transparency-log leaf inside the caller's transaction. The
+ * leaf's bytes are the canonical JSON (sorted keys, compact) of
+ * {"event": event, "time": now, ...record}; its hash is RFC 9162's
+ * SHA-256(0x00 || bytes). *out_index gets the leaf's index. */
+ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *record,
+                         int64_t *out_index, struct ph_problems *problems);
+
+/* Hex SHA-256 of bytes into out (65 bytes). */
+void ph_sha256_hex(const void *bytes, size_t len, char out[65]);
+
+/* The insurer's latest solvency report as public JSON (or JSON null) and
+ * whether it is adequate. PH_ERR_NOT_FOUND when no such insurer. */
+ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_t **out_report,
+                              bool *out_adequate, struct ph_problems *problems);
+
+/* Problems for policy 十九 if the insurer may not register or change
+ * products now: PH_ERR_FORBIDDEN with solvency_inadequate or
+ * solvency_unreported. */
+ph_status ph_insurer_may_file(struct ph_registry *reg, int64_t insurer_id,
+                              struct ph_problems *problems);
+
+/* The JSON text of a column, parsed; NULL on failure. */
+json_t *ph_column_json(sqlite3_stmt *stmt, int column);
+/* Text column or NULL. */
+const char *ph_column_text(sqlite3_stmt *stmt, int column);
+
+#endif

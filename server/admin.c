@@ -1,0 +1,292 @@
+/* server/admin.c - the operator's CLI. See admin.h. */
+#include "server/admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "registry/demo.h"
+#include "registry/registry.h"
+
+const char ph_admin_usage[] =
+    "Operator commands (print JSON; exit 0 done, 1 rejected and nothing changed, 2 usage):\n"
+    "  puhui admin [--db FILE] insurer add --name NAME --short-name SHORT --uscc CODE\n"
+    "              --type property|life|health|pension|agricultural --region CODE\n"
+    "              [--website URL] [--hotline PHONE]\n"
+    "  puhui admin [--db FILE] insurer list\n"
+    "  puhui admin [--db FILE] insurer show ID\n"
+    "  puhui admin [--db FILE] solvency record --insurer ID --quarter 2026Q3\n"
+    "              --core-pct PCT --comprehensive-pct PCT --rating A|B|C|D\n"
+    "  puhui admin [--db FILE] key issue --insurer ID     (the key is shown once)\n"
+    "  puhui admin [--db FILE] key revoke --key-id ID\n"
+    "  puhui admin [--db FILE] key list [--insurer ID]\n"
+    "  puhui admin [--db FILE] product suspend REGISTRATION_NO --reason TEXT\n"
+    "  puhui admin [--db FILE] product reinstate REGISTRATION_NO\n"
+    "  puhui admin [--db FILE] product show REGISTRATION_NO\n"
+    "  puhui admin [--db FILE] demo load                  (into an empty database)\n"
+    "  puhui admin [--db FILE] check                      (PRAGMA integrity_check)\n";
+
+#define MAX_OPTIONS 16
+#define MAX_POSITIONAL 4
+
+struct args {
+    const char *db_path;
+    const char *positional[MAX_POSITIONAL];
+    size_t positional_count;
+    const char *names[MAX_OPTIONS];
+    const char *values[MAX_OPTIONS];
+    size_t option_count;
+};
+
+static int usage_error(const char *what, const char *detail)
+{
+    fprintf(stderr, "puhui admin: %s%s%s\n\n%s", what, detail[0] != '\0' ? ": " : "", detail,
+            ph_admin_usage);
+    return 2;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->db_path = "puhui.db";
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strncmp(arg, "--", 2) != 0) {
+            if (a->positional_count == MAX_POSITIONAL)
+                return usage_error("too many arguments at", arg);
+            a->positional[a->positional_count++] = arg;
+            continue;
+        }
+        if (i + 1 >= argc)
+            return usage_error("option needs a value", arg);
+        if (strcmp(arg, "--db") == 0) {
+            a->db_path = argv[++i];
+            continue;
+        }
+        if (a->option_count == MAX_OPTIONS)
+            return usage_error("too many options at", arg);
+        a->names[a->option_count] = arg + 2;
+        a->values[a->option_count] = argv[++i];
+        a->option_count++;
+    }
+    return 0;
+}
+
+static const char *option(const struct args *a, const char *name)
+{
+    for (size_t i = 0; i < a->option_count; i++) {
+        if (strcmp(a->names[i], name) == 0)
+            return a->values[i];
+    }
+    return NULL;
+}
+
+/* Refuses options the command does not take, so that a typo is never
+ * silently ignored. `allowed` is NULL-terminated. */
+static int check_options(const struct args *a, const char *const *allowed)
+{
+    for (size_t i = 0; i < a->option_count; i++) {
+        bool known = false;
+        for (const char *const *p = allowed; *p != NULL; p++)
+            known = known || strcmp(*p, a->names[i]) == 0;
+        if (!known)
+            return usage_error("unknown option for this command", a->names[i]);
+    }
+    return 0;
+}
+
+/* An option as a JSON number when it is one, else as the string given
+ * (the registry then reports field_type with the field's name). */
+static json_t *number_or_string(const char *text)
+{
+    if (text == NULL)
+        return json_null();
+    char *end = NULL;
+    double value = strtod(text, &end);
+    if (end != text && *end == '\0')
+        return json_real(value);
+    return json_string(text);
+}
+
+static bool parse_id(const char *text, int64_t *out)
+{
+    if (text == NULL || *text == '\0')
+        return false;
+    char *end = NULL;
+    long long value = strtoll(text, &end, 10);
+    if (*end != '\0' || value <= 0)
+        return false;
+    *out = value;
+    return true;
+}
+
+static int print_result(ph_status st, json_t *value, const struct ph_problems *problems)
+{
+    if (st == PH_OK) {
+        json_dumpf(value, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+        fputc('\n', stdout);
+        json_decref(value);
+        return 0;
+    }
+    json_t *error = ph_problems_to_json(problems, ph_status_http(st));
+    json_dumpf(error, stderr, JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+    fputc('\n', stderr);
+    json_decref(error);
+    return 1;
+}
+
+/* Rejected input before the database is touched: an id that is no id. */
+static int reject(const char *code, const char *field, const char *message)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    ph_problems_add(&problems, code, field, "%s", message);
+    int rc = print_result(PH_ERR_INVALID, NULL, &problems);
+    ph_problems_release(&problems);
+    return rc;
+}
+
+static int run_insurer(struct ph_registry *reg, const struct args *a, struct ph_problems *problems)
+{
+    const char *verb = a->positional[1];
+    json_t *out = NULL;
+    if (verb != NULL && strcmp(verb, "add") == 0) {
+        static const char *const allowed[] = {"name", "short-name", "uscc", "type", "region", "website",
+                                              "hotline", NULL};
+        if (check_options(a, allowed) != 0)
+            return 2;
+        json_t *fields = json_object();
+        static const char *const names[][2] = {{"name", "name"}, {"short-name", "short_name"},
+                                               {"uscc", "uscc"}, {"type", "type"}, {"region", "region"},
+                                               {"website", "website"}, {"hotline", "hotline"}};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            const char *value = option(a, names[i][0]);
+            if (value != NULL)
+                json_object_set_new(fields, names[i][1], json_string(value));
+        }
+        ph_status st = ph_insurer_add(reg, fields, &out, problems);
+        json_decref(fields);
+        return print_result(st, out, problems);
+    }
+    if (verb != NULL && strcmp(verb, "list") == 0)
+        return print_result(ph_insurer_list(reg, &out, problems), out, problems);
+    if (verb != NULL && strcmp(verb, "show") == 0) {
+        int64_t id = 0;
+        if (!parse_id(a->positional[2], &id))
+            return reject("insurer_not_found", "id", "请给出保险公司编号（正整数）。");
+        return print_result(ph_insurer_get(reg, id, &out, problems), out, problems);
+    }
+    return usage_error("unknown insurer command", verb != NULL ? verb : "");
+}
+
+static int run_solvency(struct ph_registry *reg, const struct args *a, struct ph_problems *problems)
+{
+    static const char *const allowed[] = {"insurer", "quarter", "core-pct", "comprehensive-pct", "rating", NULL};
+    if (a->positional[1] == NULL || strcmp(a->positional[1], "record") != 0)
+        return usage_error("unknown solvency command", a->positional[1] != NULL ? a->positional[1] : "");
+    if (check_options(a, allowed) != 0)
+        return 2;
+    int64_t insurer_id = 0;
+    if (!parse_id(option(a, "insurer"), &insurer_id))
+        return reject("insurer_not_found", "insurer", "请用 --insurer 给出保险公司编号（正整数）。");
+    json_t *report = json_object();
+    const char *quarter = option(a, "quarter");
+    const char *rating = option(a, "rating");
+    json_object_set_new(report, "quarter", quarter != NULL ? json_string(quarter) : json_null());
+    json_object_set_new(report, "core_pct", number_or_string(option(a, "core-pct")));
+    json_object_set_new(report, "comprehensive_pct", number_or_string(option(a, "comprehensive-pct")));
+    json_object_set_new(report, "rating", rating != NULL ? json_string(rating) : json_null());
+    json_t *out = NULL;
+    ph_status st = ph_solvency_record(reg, insurer_id, report, &out, problems);
+    json_decref(report);
+    return print_result(st, out, problems);
+}
+
+static int run_key(struct ph_registry *reg, const struct args *a, struct ph_problems *problems)
+{
+    const char *verb = a->positional[1];
+    json_t *out = NULL;
+    static const char *const allowed[] = {"insurer", "key-id", NULL};
+    if (check_options(a, allowed) != 0)
+        return 2;
+    int64_t id = 0;
+    if (verb != NULL && strcmp(verb, "issue") == 0) {
+        if (!parse_id(option(a, "insurer"), &id))
+            return reject("insurer_not_found", "insurer", "请用 --insurer 给出保险公司编号（正整数）。");
+        return print_result(ph_key_issue(reg, id, &out, problems), out, problems);
+    }
+    if (verb != NULL && strcmp(verb, "revoke") == 0) {
+        if (!parse_id(option(a, "key-id"), &id))
+            return reject("key_not_found", "key_id", "请用 --key-id 给出密钥编号（正整数）。");
+        return print_result(ph_key_revoke(reg, id, &out, problems), out, problems);
+    }
+    if (verb != NULL && strcmp(verb, "list") == 0) {
+        if (option(a, "insurer") != NULL && !parse_id(option(a, "insurer"), &id))
+            return reject("insurer_not_found", "insurer", "保险公司编号应该是正整数。");
+        return print_result(ph_key_list(reg, id, &out, problems), out, problems);
+    }
+    return usage_error("unknown key command", verb != NULL ? verb : "");
+}
+
+static int run_product(struct ph_registry *reg, const struct args *a, struct ph_problems *problems)
+{
+    const char *verb = a->positional[1];
+    const char *regno = a->positional[2];
+    static const char *const allowed[] = {"reason", NULL};
+    if (check_options(a, allowed) != 0)
+        return 2;
+    if (verb == NULL || regno == NULL)
+        return usage_error("product needs a command and a registration number", "");
+    json_t *out = NULL;
+    if (strcmp(verb, "suspend") == 0)
+        return print_result(ph_product_suspend(reg, regno, option(a, "reason"), &out, problems), out, problems);
+    if (strcmp(verb, "reinstate") == 0)
+        return print_result(ph_product_reinstate(reg, regno, &out, problems), out, problems);
+    if (strcmp(verb, "show") == 0)
+        return print_result(ph_product_get(reg, regno, 0, &out, problems), out, problems);
+    return usage_error("unknown product command", verb);
+}
+
+int ph_admin_main(int argc, char **argv)
+{
+    struct args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc;
+    const char *noun = a.positional[0];
+    if (noun == NULL)
+        return usage_error("missing command", "");
+    static const char *const nouns[] = {"insurer", "solvency", "key", "product", "demo", "check"};
+    bool known = false;
+    for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
+        known = known || strcmp(noun, nouns[i]) == 0;
+    if (!known)
+        return usage_error("unknown command", noun);
+
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    struct ph_registry *reg = NULL;
+    ph_status st = ph_registry_open(a.db_path, PH_OPEN_READ_WRITE, &reg, &problems);
+    if (st != PH_OK) {
+        rc = print_result(st, NULL, &problems);
+        ph_problems_release(&problems);
+        return rc;
+    }
+    json_t *out = NULL;
+    if (strcmp(noun, "insurer") == 0)
+        rc = run_insurer(reg, &a, &problems);
+    else if (strcmp(noun, "solvency") == 0)
+        rc = run_solvency(reg, &a, &problems);
+    else if (strcmp(noun, "key") == 0)
+        rc = run_key(reg, &a, &problems);
+    else if (strcmp(noun, "product") == 0)
+        rc = run_product(reg, &a, &problems);
+    else if (strcmp(noun, "demo") == 0)
+        rc = print_result(ph_demo_load(reg, &out, &problems), out, &problems);
+    else
+        rc = print_result(ph_registry_check_integrity(reg, &problems),
+                          json_pack("{s:s}", "integrity_check", "ok"), &problems);
+    ph_registry_close(reg);
+    ph_problems_release(&problems);
+    return rc;
+}

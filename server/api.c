@@ -1,0 +1,325 @@
+/*
+ * server/api.c - the JSON API's routes. Each handler turns a request into
+ * one registry call and the registry's answer into a response; the rules
+ * live in registry/, the headers in server/http.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/server.h"
+
+/* Path segments after the leading slash, at most 8; NULL-terminated. */
+struct segments {
+    char buf[512];
+    const char *part[9];
+    size_t count;
+};
+
+static bool split_path(const char *path, struct segments *s)
+{
+    s->count = 0;
+    if (strlen(path) >= sizeof s->buf)
+        return false;
+    snprintf(s->buf, sizeof s->buf, "%s", path[0] == '/' ? path + 1 : path);
+    char *p = s->buf;
+    while (*p != '\0') {
+        if (s->count == 8)
+            return false;
+        s->part[s->count++] = p;
+        char *slash = strchr(p, '/');
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+        p = slash + 1;
+    }
+    s->part[s->count] = NULL;
+    return true;
+}
+
+static bool is_method(const struct ph_request *req, const char *method)
+{
+    const char *m = req->info->request_method;
+    if (strcmp(method, "GET") == 0 && req->head)
+        return true;
+    return strcmp(m, method) == 0;
+}
+
+/* Answers a registry result: the value on success, the problems otherwise. */
+static void respond_result(struct ph_request *req, ph_status st, int ok_status, json_t *value,
+                           const struct ph_problems *problems, bool cacheable, const char *location)
+{
+    if (st == PH_OK)
+        ph_respond_json(req, ok_status, value, cacheable, location);
+    else
+        ph_respond_problems(req, ph_status_http(st), problems);
+}
+
+static bool parse_positive_id(const char *text, int64_t *out)
+{
+    if (text == NULL || text[0] == '\0' || strlen(text) > 15)
+        return false;
+    int64_t value = 0;
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        value = value * 10 + (*p - '0');
+    }
+    *out = value;
+    return value > 0;
+}
+
+/* --- public reads ------------------------------------------------------- */
+
+static void get_product(struct ph_request *req, const char *regno, int64_t version)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    json_t *product = NULL;
+    ph_status st = ph_product_get(req->worker->reader, regno, version, &product, &problems);
+    respond_result(req, st, 200, product, &problems, true, NULL);
+    ph_problems_release(&problems);
+}
+
+static void get_versions(struct ph_request *req, const char *regno)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    json_t *versions = NULL;
+    ph_status st = ph_product_versions(req->worker->reader, regno, &versions, &problems);
+    respond_result(req, st, 200, versions, &problems, true, NULL);
+    ph_problems_release(&problems);
+}
+
+static void get_insurers(struct ph_request *req)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    json_t *list = NULL;
+    ph_status st = ph_insurer_list(req->worker->reader, &list, &problems);
+    respond_result(req, st, 200, list, &problems, true, NULL);
+    ph_problems_release(&problems);
+}
+
+static void get_insurer(struct ph_request *req, const char *id_text)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    int64_t id = 0;
+    json_t *insurer = NULL;
+    ph_status st;
+    if (!parse_positive_id(id_text, &id)) {
+        ph_problems_add(&problems, "insurer_not_found", "id", "保险公司编号应该是正整数。");
+        st = PH_ERR_NOT_FOUND;
+    } else {
+        st = ph_insurer_get(req->worker->reader, id, &insurer, &problems);
+    }
+    respond_result(req, st, 200, insurer, &problems, true, NULL);
+    ph_problems_release(&problems);
+}
+
+static void get_health(struct ph_request *req)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    int64_t log_size = 0;
+    int64_t last_change = 0;
+    ph_status st = ph_registry_state(req->worker->reader, &log_size, &last_change, &problems);
+    json_t *body = json_pack("{s:s, s:I, s:I}", "status", "ok", "log_size", (json_int_t)log_size,
+                             "schema_version", (json_int_t)ph_registry_schema_version());
+    respond_result(req, st, 200, body, &problems, false, NULL);
+    if (st != PH_OK)
+        json_decref(body);
+    ph_problems_release(&problems);
+}
+
+static void get_index(struct ph_request *req)
+{
+    json_t *body = json_pack(
+        "{s:s, s:s, s:s, s:s}", "name", "普惠保险服务平台", "description",
+        "专属普惠保险产品的公开登记和信息披露平台。", "openapi", "/api/v1/openapi.json", "insurers",
+        "/api/v1/insurers");
+    ph_respond_json(req, 200, body, true, NULL);
+}
+
+/* --- insurer writes ----------------------------------------------------- */
+
+enum write_kind { WRITE_REGISTER, WRITE_BATCH, WRITE_UPDATE, WRITE_WITHDRAW };
+
+/* Authenticates, reads the body, runs one registry write under the writer
+ * lock and answers. Every failure answers with the problems and stores
+ * nothing. */
+static void write_product(struct ph_request *req, enum write_kind kind, const char *regno)
+{
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    int64_t insurer_id = 0;
+    json_t *body = NULL;
+    int http = ph_authenticate(req, &insurer_id, &problems);
+    if (http == 0)
+        http = ph_read_json_body(req, kind == WRITE_BATCH ? PH_BATCH_BODY_MAX_BYTES : PH_BODY_MAX_BYTES,
+                                 &body, &problems);
+    if (http != 0) {
+        ph_respond_problems(req, http, &problems);
+        ph_problems_release(&problems);
+        return;
+    }
+    if (kind == WRITE_BATCH) {
+        /* The batch body is {"products": [...]} and nothing else. */
+        const char *key;
+        json_t *value;
+        json_object_foreach(body, key, value) {
+            if (strcmp(key, "products") != 0)
+                ph_problems_add(&problems, "field_unknown", key, "批量登记的请求里只能有「products」一项。");
+        }
+    }
+    json_t *result = NULL;
+    ph_status st = ph_problems_count(&problems) == 0 ? PH_OK : PH_ERR_INVALID;
+    if (st == PH_OK) {
+        struct ph_server *server = req->server;
+        pthread_mutex_lock(&server->write_lock);
+        switch (kind) {
+        case WRITE_REGISTER:
+            st = ph_product_register(server->writer, insurer_id, body, &result, &problems);
+            break;
+        case WRITE_BATCH:
+            st = ph_product_register_batch(server->writer, insurer_id, json_object_get(body, "products"),
+                                           &result, &problems);
+            break;
+        case WRITE_UPDATE:
+            st = ph_product_update(server->writer, insurer_id, regno, body, &result, &problems);
+            break;
+        case WRITE_WITHDRAW:
+            st = ph_product_withdraw(server->writer, insurer_id, regno, body, &result, &problems);
+            break;
+        }
+        pthread_mutex_unlock(&server->write_lock);
+    }
+    json_decref(body);
+    const char *location = NULL;
+    if (st == PH_OK && kind == WRITE_REGISTER)
+        location = json_string_value(json_object_get(result, "url"));
+    char location_copy[80] = "";
+    if (location != NULL)
+        snprintf(location_copy, sizeof location_copy, "%s", location);
+    int ok_status = (kind == WRITE_REGISTER || kind == WRITE_BATCH) ? 201 : 200;
+    respond_result(req, st, ok_status, result, &problems, false, location != NULL ? location_copy : NULL);
+    ph_problems_release(&problems);
+}
+
+/* --- routing ------------------------------------------------------------ */
+
+static void not_found(struct ph_request *req)
+{
+    ph_respond_error(req, 404, "route_not_found", "", "没有这个地址。接口说明见 /api/v1/openapi.json。");
+}
+
+/* Dispatches when the method is allowed, else answers 405 (or OPTIONS). */
+static bool method_allowed(struct ph_request *req, const char *allow)
+{
+    const char *m = req->info->request_method;
+    if (strcmp(m, "OPTIONS") == 0) {
+        ph_respond_options(req, allow);
+        return false;
+    }
+    char padded[64];
+    snprintf(padded, sizeof padded, ", %s,", allow);
+    char wanted[24];
+    snprintf(wanted, sizeof wanted, " %s,", req->head ? "GET" : m);
+    if (strstr(padded, wanted) != NULL)
+        return true;
+    ph_respond_method_not_allowed(req, allow);
+    return false;
+}
+
+static void route_products(struct ph_request *req, const struct segments *s)
+{
+    /* s->part: api v1 products[:batch] [regno [versions [n] | withdraw]] */
+    const char *regno = s->count > 3 ? s->part[3] : NULL;
+    if (s->count == 3 && strcmp(s->part[2], "products:batch") == 0) {
+        if (method_allowed(req, "POST"))
+            write_product(req, WRITE_BATCH, NULL);
+        return;
+    }
+    if (strcmp(s->part[2], "products") != 0) {
+        not_found(req);
+        return;
+    }
+    if (s->count == 3) {
+        if (method_allowed(req, "POST"))
+            write_product(req, WRITE_REGISTER, NULL);
+        return;
+    }
+    if (s->count == 4) {
+        if (!method_allowed(req, "GET, HEAD, PUT"))
+            return;
+        if (is_method(req, "GET"))
+            get_product(req, regno, 0);
+        else
+            write_product(req, WRITE_UPDATE, regno);
+        return;
+    }
+    if (s->count == 5 && strcmp(s->part[4], "withdraw") == 0) {
+        if (method_allowed(req, "POST"))
+            write_product(req, WRITE_WITHDRAW, regno);
+        return;
+    }
+    if (s->count == 5 && strcmp(s->part[4], "versions") == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            get_versions(req, regno);
+        return;
+    }
+    if (s->count == 6 && strcmp(s->part[4], "versions") == 0) {
+        int64_t version = 0;
+        if (!parse_positive_id(s->part[5], &version)) {
+            ph_respond_error(req, 404, "version_not_found", "version", "版本号应该是正整数，例如 1。");
+            return;
+        }
+        if (method_allowed(req, "GET, HEAD"))
+            get_product(req, regno, version);
+        return;
+    }
+    not_found(req);
+}
+
+void ph_api_dispatch(struct ph_request *req)
+{
+    struct segments s;
+    if (!split_path(req->path, &s)) {
+        not_found(req);
+        return;
+    }
+    if (s.count == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            get_index(req);
+        return;
+    }
+    if (s.count == 1 && strcmp(s.part[0], "healthz") == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            get_health(req);
+        return;
+    }
+    if (s.count < 3 || strcmp(s.part[0], "api") != 0 || strcmp(s.part[1], "v1") != 0) {
+        not_found(req);
+        return;
+    }
+    if (s.count == 3 && strcmp(s.part[2], "openapi.json") == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            ph_respond_json_bytes(req, 200, req->server->openapi_json, req->server->openapi_len, true, NULL);
+        return;
+    }
+    if (strcmp(s.part[2], "insurers") == 0 && s.count <= 4) {
+        if (!method_allowed(req, "GET, HEAD"))
+            return;
+        if (s.count == 3)
+            get_insurers(req);
+        else
+            get_insurer(req, s.part[3]);
+        return;
+    }
+    if (strncmp(s.part[2], "products", 8) == 0) {
+        route_products(req, &s);
+        return;
+    }
+    not_found(req);
+}

@@ -1,0 +1,104 @@
+/*
+ * server/server.h - the HTTP server: CivetWeb set up with hardened
+ * defaults, one read connection per worker thread, one serialised writer,
+ * security headers on every response, an access log without keys or
+ * personal data, and a clean shutdown on SIGTERM.
+ *
+ * Handlers (server/api.c) receive a struct ph_request and answer through
+ * the ph_respond_* helpers here, which is the one place that sends headers:
+ * no handler can forget the security headers or the cache validators.
+ */
+#ifndef PH_SERVER_SERVER_H
+#define PH_SERVER_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <civetweb.h>
+#include <jansson.h>
+
+#include "registry/problems.h"
+#include "registry/registry.h"
+
+struct ph_server_config {
+    const char *db_path;         /* default "puhui.db" */
+    const char *listen;          /* default "127.0.0.1:8080" */
+    const char *public_dir;      /* static assets and the OpenAPI document */
+    const char *access_log_path; /* NULL: standard error; "-": none */
+    int threads;                 /* worker threads = concurrent connections */
+    bool demo;                   /* load the demo dataset into an empty db */
+};
+
+#define PH_BODY_MAX_BYTES (1024 * 1024)
+#define PH_BATCH_BODY_MAX_BYTES (16 * 1024 * 1024)
+
+struct ph_server {
+    struct ph_server_config config;
+    struct mg_context *ctx;
+    struct ph_registry *writer;  /* guarded by write_lock */
+    pthread_mutex_t write_lock;
+    char *openapi_json;          /* read at start-up */
+    size_t openapi_len;
+    int access_log_fd;           /* -1: no access log */
+};
+
+/* Per worker thread, created in CivetWeb's init_thread callback. */
+struct ph_worker {
+    struct ph_registry *reader;
+    struct timespec request_start;
+};
+
+struct ph_request {
+    struct mg_connection *conn;
+    const struct mg_request_info *info;
+    struct ph_server *server;
+    struct ph_worker *worker;
+    const char *path;
+    bool head; /* HEAD: headers as for GET, no body */
+};
+
+/* Runs the server until SIGTERM or SIGINT; returns the process exit code. */
+int ph_server_run(const struct ph_server_config *config);
+
+/* --- answering (the only functions that send headers) ------------------- */
+
+/* Sends `body` (a reference is stolen) as JSON. Public reads (cacheable)
+ * get a strong ETag over the exact bytes, Last-Modified and a short shared
+ * Cache-Control, and answer 304 to a matching If-None-Match. `location`
+ * may be NULL. */
+void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable,
+                     const char *location);
+
+/* Sends pre-serialised JSON bytes the same way. */
+void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len,
+                           bool cacheable, const char *location);
+
+/* Sends the problems as the standard error body with the status's code. */
+void ph_respond_problems(struct ph_request *req, int http_status, const struct ph_problems *problems);
+
+/* One-problem shortcut. */
+void ph_respond_error(struct ph_request *req, int http_status, const char *code, const char *field,
+                      const char *message);
+
+/* 204 to OPTIONS with an Allow header and no CORS headers. */
+void ph_respond_options(struct ph_request *req, const char *allow);
+
+/* 405 with an Allow header. */
+void ph_respond_method_not_allowed(struct ph_request *req, const char *allow);
+
+/* Reads and parses a JSON request body of at most max_bytes. On failure
+ * returns the HTTP status to answer (400, 413, 415) with the problem
+ * added; on success 0 and *out (caller json_decref's). */
+int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out,
+                      struct ph_problems *problems);
+
+/* The insurer behind the request's bearer key, or the HTTP status (401,
+ * 500) to answer with the problem added. */
+int ph_authenticate(struct ph_request *req, int64_t *out_insurer_id, struct ph_problems *problems);
+
+/* The route table and dispatch (server/api.c). */
+void ph_api_dispatch(struct ph_request *req);
+
+#endif
