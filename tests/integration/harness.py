@@ -568,6 +568,12 @@ def integrity_check(path):
         con.close()
 
 
+def today():
+    """Today's date (UTC) as YYYY-MM-DD: a withdrawal date may not precede registration."""
+    import datetime
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
 def log(*a):
     print(*a, file=sys.stderr)
     sys.stderr.flush()

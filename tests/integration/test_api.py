@@ -151,7 +151,7 @@ class TestProducts(ApiBase):
 
     def test_withdraw(self):
         reg, body = self.register()
-        w = {"date": "2026-06-30", "reason": "产品停售，转为新一年度产品。"}
+        w = {"date": H.today(), "reason": "产品停售，转为新一年度产品。"}
         r = self.req("POST", self.ppath(reg, "/withdraw"), w, key=self.A["key"])
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json.get("registration_no"), reg)
@@ -201,7 +201,7 @@ class TestProducts(ApiBase):
         digest = H.db_digest(self.env.db)
         put = dict(H.valid_product(name=body["name"]), change_reason="费率调整")
         self.assertError(self.req("PUT", self.ppath(reg), put, key=self.B["key"]), 403, "not_owner")
-        w = {"date": "2026-06-30", "reason": "他人撤回测试。"}
+        w = {"date": H.today(), "reason": "他人撤回测试。"}
         self.assertError(self.req("POST", self.ppath(reg, "/withdraw"), w, key=self.B["key"]),
                          403, "not_owner")
         self.assertEqual(H.db_digest(self.env.db), digest)

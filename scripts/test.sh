@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The newcomer's second command: install what is needed, build, and run every
+# test (unit, integration, crash, style) twice: on a normal build and on a
+# build with AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+
+status=0
+run_suite() {
+  local dir=$1
+  shift
+  echo "== build $dir"
+  "$root/scripts/build.sh" "$dir" "$@"
+  echo "== test $dir"
+  if ! (cd "$root/$dir" && ctest --output-on-failure --timeout 900); then
+    status=1
+  fi
+}
+
+run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# halt_on_error keeps a sanitizer finding from passing silently.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DPUHUI_SANITIZE=ON
+
+if [ $status -eq 0 ]; then
+  echo "test.sh: all suites passed (normal and ASan+UBSan)"
+else
+  echo "test.sh: FAILED"
+fi
+exit $status
