@@ -105,7 +105,8 @@ void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes
         ph_problems_release(&ignored);
         not_modified = etag_matches(mg_get_header(conn, "If-None-Match"), etag);
     }
-    mg_response_header_start(conn, not_modified ? 304 : status);
+    req->status = not_modified ? 304 : status;
+    mg_response_header_start(conn, req->status);
     send_common_headers(conn);
     if (cacheable && status == 200) {
         mg_response_header_add(conn, "ETag", etag, -1);
@@ -167,6 +168,7 @@ void ph_respond_error(struct ph_request *req, int http_status, const char *code,
 
 void ph_respond_options(struct ph_request *req, const char *allow)
 {
+    req->status = 204;
     mg_response_header_start(req->conn, 204);
     send_common_headers(req->conn);
     mg_response_header_add(req->conn, "Allow", allow, -1);
@@ -188,6 +190,7 @@ void ph_respond_method_not_allowed(struct ph_request *req, const char *allow)
         return;
     char length[32];
     snprintf(length, sizeof length, "%zu", strlen(bytes));
+    req->status = 405;
     mg_response_header_start(req->conn, 405);
     send_common_headers(req->conn);
     mg_response_header_add(req->conn, "Allow", allow, -1);
@@ -433,7 +436,7 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
         return 503;
     }
     ph_api_dispatch(&req);
-    return 1;
+    return req.status > 0 ? req.status : 500;
 }
 
 /* --- start-up and shutdown ---------------------------------------------- */
@@ -626,8 +629,6 @@ int ph_server_run(const struct ph_server_config *config)
     fprintf(stderr, "puhui: stopping: finishing requests in flight\n");
     mg_stop(server.ctx); /* returns when every worker has finished */
     mg_exit_library();
-    pthread_mutex_lock(&server.write_lock);
-    pthread_mutex_unlock(&server.write_lock);
     release_server(&server);
     fprintf(stderr, "puhui: stopped cleanly\n");
     return 0;

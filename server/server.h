@@ -56,7 +56,8 @@ struct ph_request {
     struct ph_server *server;
     struct ph_worker *worker;
     const char *path;
-    bool head; /* HEAD: headers as for GET, no body */
+    bool head;  /* HEAD: headers as for GET, no body */
+    int status; /* the status sent, for the access log; 0 until answered */
 };
 
 /* Runs the server until SIGTERM or SIGINT; returns the process exit code. */
