@@ -55,7 +55,7 @@ static bool is_disallowed_control(UChar32 c, bool allow_newlines)
 {
     if (allow_newlines && (c == '\n' || c == '\t'))
         return false;
-    if (u_charType(c) == U_CONTROL_CHAR)
+    if (u_charType(c) == U_CONTROL_CHAR || U_IS_UNICODE_NONCHAR(c))
         return true;
     /* Line/paragraph separators and bidi overrides/isolates can reorder or
      * hide text on a public page. */

@@ -25,7 +25,8 @@ size_t ph_text_length_chars(const char *utf8, size_t len_bytes);
 
 /* True when the text contains a control character (Unicode general
  * category Cc, plus the line and paragraph separators and bidirectional
- * formatting controls that can disguise text). Tab and newline count as
+ * formatting controls that can disguise text, and the non-characters
+ * such as U+FFFF that mean nothing to anyone). Tab and newline count as
  * control characters unless allow_newlines is set. Malformed input counts
  * as containing control characters. */
 bool ph_text_has_control_chars(const char *utf8, size_t len_bytes, bool allow_newlines);

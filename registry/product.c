@@ -575,11 +575,15 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
     int64_t insurer_id = sqlite3_column_int64(stmt, 1);
     int64_t latest = sqlite3_column_int64(stmt, 2);
     const char *status = ph_column_text(stmt, 3);
-    const char *withdrawal_date = ph_column_text(stmt, 6);
+    /* Copied: column pointers die with sqlite3_reset() below. */
+    char withdrawal_date[16] = "";
+    bool withdrawn = sqlite3_column_type(stmt, 6) != SQLITE_NULL;
+    if (withdrawn)
+        snprintf(withdrawal_date, sizeof withdrawal_date, "%s", ph_column_text(stmt, 6));
     char today[16];
     ph_today_china(today);
     bool sales_stopped = strcmp(status, "suspended") == 0 ||
-                         (withdrawal_date != NULL && strcmp(today, withdrawal_date) >= 0);
+                         (withdrawn && strcmp(today, withdrawal_date) >= 0);
 
     json_t *product = json_pack("{s:s, s:I, s:I, s:s, s:s}", "registration_no", ph_column_text(stmt, 0),
                                 "version", (json_int_t)sqlite3_column_int64(stmt, 10),
@@ -592,7 +596,7 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
         ph_db_problem(reg, problems, "product body");
         return PH_ERR_INTERNAL;
     }
-    json_t *withdrawal = withdrawal_date == NULL
+    json_t *withdrawal = !withdrawn
                              ? json_null()
                              : json_pack("{s:s, s:s}", "date", withdrawal_date, "reason",
                                          ph_column_text(stmt, 7));

@@ -197,12 +197,14 @@ static json_t *check_uscc(struct ph_problems *problems, const rule_t *r, const c
     json_t *s = check_string(problems, r, path, value, 18, 18, false);
     if (s == NULL)
         return NULL;
-    char upper[19];
+    /* 18 characters may be more than 18 bytes: only ASCII can be a code. */
+    char upper[19] = "";
     const char *given = json_string_value(s);
-    for (size_t i = 0; i < 19; i++)
+    bool ascii = json_string_length(s) == 18;
+    for (size_t i = 0; ascii && i < 19; i++)
         upper[i] = (given[i] >= 'a' && given[i] <= 'z') ? (char)(given[i] - 'a' + 'A') : given[i];
     json_decref(s);
-    if (!ph_uscc_is_valid(upper)) {
+    if (!ascii || !ph_uscc_is_valid(upper)) {
         ph_problems_add(problems, "uscc_invalid", path,
                         "「%s」（%s）不是有效的统一社会信用代码：应为 18 位，最后一位校验码要符合"
                         " GB 32100-2015。请对照营业执照核对。",

@@ -26,7 +26,7 @@ const char ph_admin_usage[] =
     "  puhui admin [--db FILE] demo load                  (into an empty database)\n"
     "  puhui admin [--db FILE] check                      (PRAGMA integrity_check)\n";
 
-#define MAX_OPTIONS 16
+#define MAX_OPTIONS    16
 #define MAX_POSITIONAL 4
 
 struct args {
@@ -40,8 +40,7 @@ struct args {
 
 static int usage_error(const char *what, const char *detail)
 {
-    fprintf(stderr, "puhui admin: %s%s%s\n\n%s", what, detail[0] != '\0' ? ": " : "", detail,
-            ph_admin_usage);
+    fprintf(stderr, "puhui admin: %s%s%s\n\n%s", what, detail[0] != '\0' ? ": " : "", detail, ph_admin_usage);
     return 2;
 }
 
@@ -151,14 +150,14 @@ static int run_insurer(struct ph_registry *reg, const struct args *a, struct ph_
     const char *verb = a->positional[1];
     json_t *out = NULL;
     if (verb != NULL && strcmp(verb, "add") == 0) {
-        static const char *const allowed[] = {"name", "short-name", "uscc", "type", "region", "website",
-                                              "hotline", NULL};
+        static const char *const allowed[] = {"name",   "short-name", "uscc",    "type",
+                                              "region", "website",    "hotline", NULL};
         if (check_options(a, allowed) != 0)
             return 2;
         json_t *fields = json_object();
-        static const char *const names[][2] = {{"name", "name"}, {"short-name", "short_name"},
-                                               {"uscc", "uscc"}, {"type", "type"}, {"region", "region"},
-                                               {"website", "website"}, {"hotline", "hotline"}};
+        static const char *const names[][2] = {
+            {"name", "name"},     {"short-name", "short_name"}, {"uscc", "uscc"},      {"type", "type"},
+            {"region", "region"}, {"website", "website"},       {"hotline", "hotline"}};
         for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
             const char *value = option(a, names[i][0]);
             if (value != NULL)
@@ -168,20 +167,24 @@ static int run_insurer(struct ph_registry *reg, const struct args *a, struct ph_
         json_decref(fields);
         return print_result(st, out, problems);
     }
-    if (verb != NULL && strcmp(verb, "list") == 0)
-        return print_result(ph_insurer_list(reg, &out, problems), out, problems);
+    if (verb != NULL && strcmp(verb, "list") == 0) {
+        ph_status st = ph_insurer_list(reg, &out, problems);
+        return print_result(st, out, problems);
+    }
     if (verb != NULL && strcmp(verb, "show") == 0) {
         int64_t id = 0;
         if (!parse_id(a->positional[2], &id))
             return reject("insurer_not_found", "id", "请给出保险公司编号（正整数）。");
-        return print_result(ph_insurer_get(reg, id, &out, problems), out, problems);
+        ph_status st = ph_insurer_get(reg, id, &out, problems);
+        return print_result(st, out, problems);
     }
     return usage_error("unknown insurer command", verb != NULL ? verb : "");
 }
 
 static int run_solvency(struct ph_registry *reg, const struct args *a, struct ph_problems *problems)
 {
-    static const char *const allowed[] = {"insurer", "quarter", "core-pct", "comprehensive-pct", "rating", NULL};
+    static const char *const allowed[] = {"insurer",           "quarter", "core-pct",
+                                          "comprehensive-pct", "rating",  NULL};
     if (a->positional[1] == NULL || strcmp(a->positional[1], "record") != 0)
         return usage_error("unknown solvency command", a->positional[1] != NULL ? a->positional[1] : "");
     if (check_options(a, allowed) != 0)
@@ -213,17 +216,20 @@ static int run_key(struct ph_registry *reg, const struct args *a, struct ph_prob
     if (verb != NULL && strcmp(verb, "issue") == 0) {
         if (!parse_id(option(a, "insurer"), &id))
             return reject("insurer_not_found", "insurer", "请用 --insurer 给出保险公司编号（正整数）。");
-        return print_result(ph_key_issue(reg, id, &out, problems), out, problems);
+        ph_status st = ph_key_issue(reg, id, &out, problems);
+        return print_result(st, out, problems);
     }
     if (verb != NULL && strcmp(verb, "revoke") == 0) {
         if (!parse_id(option(a, "key-id"), &id))
             return reject("key_not_found", "key_id", "请用 --key-id 给出密钥编号（正整数）。");
-        return print_result(ph_key_revoke(reg, id, &out, problems), out, problems);
+        ph_status st = ph_key_revoke(reg, id, &out, problems);
+        return print_result(st, out, problems);
     }
     if (verb != NULL && strcmp(verb, "list") == 0) {
         if (option(a, "insurer") != NULL && !parse_id(option(a, "insurer"), &id))
             return reject("insurer_not_found", "insurer", "保险公司编号应该是正整数。");
-        return print_result(ph_key_list(reg, id, &out, problems), out, problems);
+        ph_status st = ph_key_list(reg, id, &out, problems);
+        return print_result(st, out, problems);
     }
     return usage_error("unknown key command", verb != NULL ? verb : "");
 }
@@ -238,12 +244,18 @@ static int run_product(struct ph_registry *reg, const struct args *a, struct ph_
     if (verb == NULL || regno == NULL)
         return usage_error("product needs a command and a registration number", "");
     json_t *out = NULL;
-    if (strcmp(verb, "suspend") == 0)
-        return print_result(ph_product_suspend(reg, regno, option(a, "reason"), &out, problems), out, problems);
-    if (strcmp(verb, "reinstate") == 0)
-        return print_result(ph_product_reinstate(reg, regno, &out, problems), out, problems);
-    if (strcmp(verb, "show") == 0)
-        return print_result(ph_product_get(reg, regno, 0, &out, problems), out, problems);
+    if (strcmp(verb, "suspend") == 0) {
+        ph_status st = ph_product_suspend(reg, regno, option(a, "reason"), &out, problems);
+        return print_result(st, out, problems);
+    }
+    if (strcmp(verb, "reinstate") == 0) {
+        ph_status st = ph_product_reinstate(reg, regno, &out, problems);
+        return print_result(st, out, problems);
+    }
+    if (strcmp(verb, "show") == 0) {
+        ph_status st = ph_product_get(reg, regno, 0, &out, problems);
+        return print_result(st, out, problems);
+    }
     return usage_error("unknown product command", verb);
 }
 
@@ -281,11 +293,13 @@ int ph_admin_main(int argc, char **argv)
         rc = run_key(reg, &a, &problems);
     else if (strcmp(noun, "product") == 0)
         rc = run_product(reg, &a, &problems);
-    else if (strcmp(noun, "demo") == 0)
-        rc = print_result(ph_demo_load(reg, &out, &problems), out, &problems);
-    else
-        rc = print_result(ph_registry_check_integrity(reg, &problems),
-                          json_pack("{s:s}", "integrity_check", "ok"), &problems);
+    else if (strcmp(noun, "demo") == 0) {
+        st = ph_demo_load(reg, &out, &problems);
+        rc = print_result(st, out, &problems);
+    } else {
+        st = ph_registry_check_integrity(reg, &problems);
+        rc = print_result(st, st == PH_OK ? json_pack("{s:s}", "integrity_check", "ok") : NULL, &problems);
+    }
     ph_registry_close(reg);
     ph_problems_release(&problems);
     return rc;

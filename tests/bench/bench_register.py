@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Benchmark: registering products through the real HTTP API.
+
+For each repetition and each client count C (default 1 and 4), on a fresh
+database and a fresh `puhui serve`:
+
+  single  COUNT products, one POST /api/v1/products each, over keep-alive HTTP
+          (http.client), split across C client threads;
+  batch   COUNT more products with POST /api/v1/products:batch, BATCH per request.
+
+Bodies are built and serialised before the clock starts; the clock covers
+sending, the server's work and reading every answer.  Every answer must be
+201 with a registration number; afterwards the database (read-only) must hold
+exactly 2 x COUNT products and versions with distinct registration numbers and
+names, and a sample is read back through GET.  Anything else fails the run.
+
+  python3 tests/bench/bench_register.py [--bin build/puhui] [--count 10000]
+         [--clients 1,4] [--batch-size 1000] [--repeat 3] [--json FILE] [--keep]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import sqlite3
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import die, log, median  # noqa: E402
+
+
+def post(conn, path, body_bytes, key):
+    conn.request("POST", path, body=body_bytes,
+                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + key})
+    r = conn.getresponse()
+    data = r.read()
+    return r.status, data
+
+
+def run_single(port, key, bodies, clients):
+    """POSTs every body once over `clients` keep-alive connections; returns (seconds, regnos)."""
+    results = [None] * len(bodies)
+    errors = []
+    barrier = threading.Barrier(clients + 1)
+
+    def worker(w):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.connect()
+        barrier.wait()
+        try:
+            for i in range(w, len(bodies), clients):
+                status, data = post(conn, "/api/v1/products", bodies[i], key)
+                if status != 201:
+                    errors.append("product %d: HTTP %d %s" % (i, status, data[:300]))
+                    return
+                results[i] = json.loads(data)["registration_no"]
+        except Exception as e:  # noqa: BLE001 - reported, fails the run
+            errors.append("client %d: %r" % (w, e))
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    seconds = time.perf_counter() - t0
+    if errors:
+        die("single registration: %d errors, first: %s" % (len(errors), errors[0]))
+    return seconds, results
+
+
+def run_batch(port, key, batches):
+    """POSTs each pre-serialised batch in turn on one keep-alive connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.connect()
+    regnos = []
+    t0 = time.perf_counter()
+    for n, (count, body) in enumerate(batches):
+        status, data = post(conn, "/api/v1/products:batch", body, key)
+        if status != 201:
+            die("batch %d: HTTP %d %s" % (n, status, data[:300]))
+        answer = json.loads(data)
+        if answer.get("count") != count or len(answer.get("items", [])) != count:
+            die("batch %d: answered count %r for %d products" % (n, answer.get("count"), count))
+        regnos += [item["registration_no"] for item in answer["items"]]
+    seconds = time.perf_counter() - t0
+    conn.close()
+    return seconds, regnos
+
+
+def verify(db, port, expected, regnos, names):
+    """The database holds exactly what was acknowledged; a sample reads back."""
+    if len(regnos) != expected or len(set(regnos)) != expected or None in regnos:
+        die("acknowledged %d registration numbers (%d distinct), expected %d"
+            % (len(regnos), len(set(regnos)), expected))
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+    try:
+        products, distinct_names = con.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT name) FROM products").fetchone()
+        versions = con.execute("SELECT COUNT(*) FROM product_versions").fetchone()[0]
+        stored = set(r[0] for r in con.execute("SELECT registration_no FROM products"))
+    finally:
+        con.close()
+    if products != expected or versions != expected or distinct_names != expected:
+        die("database holds %d products, %d versions, %d distinct names; expected %d each"
+            % (products, versions, distinct_names, expected))
+    if stored != set(regnos):
+        die("stored registration numbers differ from the acknowledged ones")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for i in (0, expected // 2, expected - 1):
+        conn.request("GET", "/api/v1/products/" + regnos[i])
+        r = conn.getresponse()
+        data = r.read()
+        got = json.loads(data).get("name") if r.status == 200 else None
+        if got != names[i]:
+            die("GET %s: HTTP %d, name %r, expected %r" % (regnos[i], r.status, got, names[i]))
+    conn.close()
+    return products
+
+
+def one_run(args, rep, clients):
+    tmp = common.temp_dir("puhui-bench-reg-")
+    db = os.path.join(tmp, "bench.db")
+    public = os.path.join(tmp, "public")
+    server = None
+    try:
+        shutil.copytree(common.SOURCE_PUBLIC, public)
+        _, key = common.setup_insurer(args.bin, db)
+        tag = "r%dc%d" % (rep, clients)
+        single_bodies = [common.make_product(i, tag + "s") for i in range(args.count)]
+        batch_bodies = [common.make_product(i, tag + "b") for i in range(args.count)]
+        names = [b["name"] for b in single_bodies] + [b["name"] for b in batch_bodies]
+        single_bytes = [json.dumps(b, ensure_ascii=False).encode("utf-8") for b in single_bodies]
+        batches = []
+        for start in range(0, args.count, args.batch_size):
+            chunk = batch_bodies[start:start + args.batch_size]
+            batches.append((len(chunk), json.dumps({"products": chunk}, ensure_ascii=False).encode("utf-8")))
+        mean_body = sum(map(len, single_bytes)) / len(single_bytes)
+
+        server = common.Server(args.bin, db, public, tmp).start()
+        cpu0 = time.process_time()
+        s_single, regnos = run_single(server.port, key, single_bytes, clients)
+        cpu_single = time.process_time() - cpu0
+        cpu0 = time.process_time()
+        s_batch, regnos_b = run_batch(server.port, key, batches)
+        cpu_batch = time.process_time() - cpu0
+        total = verify(db, server.port, 2 * args.count, regnos + regnos_b, names)
+        rc = server.stop()
+        if rc != 0:
+            die("server exit code after SIGTERM: %r; %s" % (rc, server.stderr_tail()))
+        db_bytes = sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp)
+                       if f.startswith("bench.db"))
+        return {"rep": rep, "clients": clients, "single_s": s_single, "batch_s": s_batch,
+                "client_cpu_single_s": cpu_single, "client_cpu_batch_s": cpu_batch,
+                "products_verified": total, "mean_body_bytes": mean_body,
+                "db_bytes": db_bytes, "stop_s": server.stop_seconds}
+    finally:
+        if server is not None:
+            server.stop()
+        common.remove_dir(tmp, args.keep)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin", default=common.DEFAULT_BIN, help="puhui binary (env PUHUI_BIN; default build/puhui)")
+    p.add_argument("--count", type=int, default=10000, help="products per phase (default 10000)")
+    p.add_argument("--clients", default="1,4", help="client thread counts for the single phase (default 1,4)")
+    p.add_argument("--batch-size", type=int, default=1000, help="products per batch request (default 1000)")
+    p.add_argument("--repeat", type=int, default=3, help="repetitions, fresh DB each (default 3)")
+    p.add_argument("--json", help="write the raw results and medians here")
+    p.add_argument("--keep", action="store_true", help="keep the temp directories")
+    args = p.parse_args()
+    common.install_signal_handlers()
+    common.require_binary(args.bin)
+    clients_list = [int(c) for c in args.clients.split(",") if c.strip()]
+    if args.count < 1 or args.repeat < 1 or not clients_list or min(clients_list) < 1 \
+            or not 1 <= args.batch_size <= 1000:
+        die("bad arguments", 2)
+
+    m = common.machine()
+    log("bench_register: %s (%s build), %d products per phase, clients %s, batch %d, %d repetitions; "
+        "%s CPUs, %s; temp DBs under %s"
+        % (args.bin, common.build_type(args.bin), args.count, clients_list, args.batch_size,
+           args.repeat, m["nproc"], m["cpu"], os.environ.get("TMPDIR", "/tmp")))
+    runs = []
+    for rep in range(1, args.repeat + 1):
+        for c in clients_list:
+            r = one_run(args, rep, c)
+            runs.append(r)
+            log("  run %d clients=%d: single %.2f s (%.0f/s), batch %.2f s (%.0f/s); "
+                "client CPU %.1f s / %.1f s; %d products verified; DB %.1f MB"
+                % (rep, c, r["single_s"], args.count / r["single_s"], r["batch_s"],
+                   args.count / r["batch_s"], r["client_cpu_single_s"], r["client_cpu_batch_s"],
+                   r["products_verified"], r["db_bytes"] / 1e6))
+
+    summary = []
+    for c in clients_list:
+        xs = [r["single_s"] for r in runs if r["clients"] == c]
+        summary.append({"what": "single POST, %d client%s" % (c, "" if c == 1 else "s"),
+                        "runs": len(xs), "median_s": median(xs), "min_s": min(xs), "max_s": max(xs),
+                        "per_s": args.count / median(xs)})
+    xs = [r["batch_s"] for r in runs]
+    summary.append({"what": "batch POST, %d per request, 1 client" % args.batch_size,
+                    "runs": len(xs), "median_s": median(xs), "min_s": min(xs), "max_s": max(xs),
+                    "per_s": args.count / median(xs)})
+
+    print("\nRegistering %d products (median of runs; fresh DB per run; every run verified)" % args.count)
+    print("| measurement | runs | median s | min–max s | products/s | goal < 20 s |")
+    print("|---|---|---|---|---|---|")
+    for s in summary:
+        print("| %s | %d | %.2f | %.2f–%.2f | %.0f | %s |"
+              % (s["what"], s["runs"], s["median_s"], s["min_s"], s["max_s"], s["per_s"],
+                 "met" if s["median_s"] < 20 else "**missed**"))
+    print("mean single body %.0f bytes; server stop after SIGTERM: median %.2f s"
+          % (median([r["mean_body_bytes"] for r in runs]),
+             median([r["stop_s"] for r in runs if r["stop_s"] is not None])))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"machine": m, "bin": args.bin, "build_type": common.build_type(args.bin),
+                       "count": args.count, "batch_size": args.batch_size, "repeat": args.repeat,
+                       "runs": runs, "summary": summary}, f, ensure_ascii=False, indent=1)
+
+
+if __name__ == "__main__":
+    main()
