@@ -533,6 +533,21 @@ static void add_comparison_flag(json_t *flags, const json_t *body, const char *f
     json_array_append_new(flags, flag(code, field, message));
 }
 
+static bool product_exists(struct ph_registry *reg, const char *regno)
+{
+    static const char sql[] = "SELECT 1 FROM products WHERE registration_no = ?";
+    struct ph_problems ignored;
+    ph_problems_init(&ignored);
+    sqlite3_stmt *stmt = ph_stmt(reg, sql, &ignored);
+    ph_problems_release(&ignored);
+    if (stmt == NULL)
+        return false;
+    sqlite3_bind_text(stmt, 1, regno, -1, SQLITE_STATIC);
+    bool found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_reset(stmt);
+    return found;
+}
+
 static const char sql_get[] =
     "SELECT p.registration_no, p.insurer_id, p.latest_version, p.status, p.registered_at,"
     " p.updated_at, p.withdrawal_date, p.withdrawal_reason, p.suspended_at, p.suspension_reason,"
@@ -564,7 +579,7 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
             ph_db_problem(reg, problems, "product get");
             return PH_ERR_INTERNAL;
         }
-        if (version == 0)
+        if (version == 0 || !product_exists(reg, regno))
             product_not_found(problems, regno);
         else
             ph_problems_add(problems, "version_not_found", "version",

@@ -4,8 +4,12 @@
 
 #include "registry/internal.h"
 
+/* Leaves are numbered 0..n-1 with no gaps (append-only, in-transaction),
+ * so the last one gives both the size and the time in O(log n). */
 static const char sql_state[] =
-    "SELECT COUNT(*), COALESCE(CAST(strftime('%s', MAX(created_at)) AS INTEGER), 0) FROM log_leaves";
+    "SELECT COALESCE(MAX(idx) + 1, 0),"
+    " COALESCE((SELECT CAST(strftime('%s', created_at) AS INTEGER) FROM log_leaves"
+    "           ORDER BY idx DESC LIMIT 1), 0) FROM log_leaves";
 
 ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size,
                             int64_t *out_last_change_unix, struct ph_problems *problems)

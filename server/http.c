@@ -229,6 +229,36 @@ static const char *json_error_code_name(const json_error_t *error)
     }
 }
 
+/* CivetWeb's workers run on 100 KiB stacks (Debian builds it with the
+ * default CIVETWEB_THREAD_STACK_SIZE) and jansson parses and frees
+ * recursively: 1,000 nested arrays crash the process. So nesting is
+ * bounded before parsing. This only counts brackets outside strings;
+ * jansson still decides what is valid JSON. */
+#define PH_JSON_MAX_DEPTH 32
+
+static bool json_nesting_within(const char *buf, size_t len, int max_depth)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > max_depth)
+                return false;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return true;
+}
+
 int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out,
                       struct ph_problems *problems)
 {
@@ -268,8 +298,14 @@ int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out,
         ph_problems_add(problems, "body_empty", "", "没有收到提交的内容。请在请求体里放一个 JSON 对象。");
         return 400;
     }
+    if (!json_nesting_within(buf, used, PH_JSON_MAX_DEPTH)) {
+        free(buf);
+        ph_problems_add(problems, "json_malformed", "",
+                        "提交的 JSON 嵌套太深了（超过 %d 层）。产品信息最多只需要 4 层。", PH_JSON_MAX_DEPTH);
+        return 400;
+    }
     json_error_t error;
-    json_t *body = json_loadb(buf, used, JSON_REJECT_DUPLICATES, &error);
+    json_t *body = json_loadb(buf, used, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &error);
     free(buf);
     if (body == NULL) {
         const char *code = json_error_code_name(&error);
@@ -590,6 +626,9 @@ int ph_server_run(const struct ph_server_config *config)
         "access_control_allow_headers", "",
         "additional_header", additional_header,
         "enable_keep_alive", "yes",
+        /* Headers and body leave in two writes; without this, Nagle's
+         * algorithm and delayed ACKs stall every keep-alive answer ~40 ms. */
+        "tcp_nodelay", "1",
         "keep_alive_timeout_ms", "5000",
         "request_timeout_ms", "30000",
         "max_request_size", "16384",

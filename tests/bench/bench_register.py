@@ -33,6 +33,9 @@ import common  # noqa: E402
 from common import die, log, median  # noqa: E402
 
 
+GOAL_PER_S = 10000 / 20.0
+
+
 def post(conn, path, body_bytes, key):
     conn.request("POST", path, body=body_bytes,
                  headers={"Content-Type": "application/json", "Authorization": "Bearer " + key})
@@ -41,18 +44,24 @@ def post(conn, path, body_bytes, key):
     return r.status, data
 
 
-def run_single(port, key, bodies, clients):
-    """POSTs every body once over `clients` keep-alive connections; returns (seconds, regnos)."""
+def run_single(port, key, bodies, clients, time_limit):
+    """POSTs the bodies in order over `clients` keep-alive connections until all are
+    registered or `time_limit` seconds have passed; returns (seconds, done, regnos)
+    where regnos[i] is None for a body not sent."""
     results = [None] * len(bodies)
     errors = []
     barrier = threading.Barrier(clients + 1)
+    start = [0.0]
 
     def worker(w):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         conn.connect()
         barrier.wait()
+        deadline = start[0] + time_limit
         try:
             for i in range(w, len(bodies), clients):
+                if time.perf_counter() > deadline:
+                    return
                 status, data = post(conn, "/api/v1/products", bodies[i], key)
                 if status != 201:
                     errors.append("product %d: HTTP %d %s" % (i, status, data[:300]))
@@ -66,14 +75,15 @@ def run_single(port, key, bodies, clients):
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
     for t in threads:
         t.start()
+    start[0] = time.perf_counter()
     barrier.wait()
-    t0 = time.perf_counter()
     for t in threads:
         t.join()
-    seconds = time.perf_counter() - t0
+    seconds = time.perf_counter() - start[0]
     if errors:
         die("single registration: %d errors, first: %s" % (len(errors), errors[0]))
-    return seconds, results
+    done = sum(1 for r in results if r is not None)
+    return seconds, done, results
 
 
 def run_batch(port, key, batches):
@@ -95,11 +105,13 @@ def run_batch(port, key, batches):
     return seconds, regnos
 
 
-def verify(db, port, expected, regnos, names):
-    """The database holds exactly what was acknowledged; a sample reads back."""
-    if len(regnos) != expected or len(set(regnos)) != expected or None in regnos:
-        die("acknowledged %d registration numbers (%d distinct), expected %d"
-            % (len(regnos), len(set(regnos)), expected))
+def verify(db, port, acknowledged):
+    """The database holds exactly the acknowledged products; a sample reads back.
+    `acknowledged` is a list of (registration_no, name)."""
+    expected = len(acknowledged)
+    regnos = [r for r, _ in acknowledged]
+    if len(set(regnos)) != expected:
+        die("%d acknowledged registration numbers but only %d distinct" % (expected, len(set(regnos))))
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
     try:
         products, distinct_names = con.execute(
@@ -114,13 +126,13 @@ def verify(db, port, expected, regnos, names):
     if stored != set(regnos):
         die("stored registration numbers differ from the acknowledged ones")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for i in (0, expected // 2, expected - 1):
-        conn.request("GET", "/api/v1/products/" + regnos[i])
+    for regno, name in (acknowledged[0], acknowledged[expected // 2], acknowledged[-1]):
+        conn.request("GET", "/api/v1/products/" + regno)
         r = conn.getresponse()
         data = r.read()
         got = json.loads(data).get("name") if r.status == 200 else None
-        if got != names[i]:
-            die("GET %s: HTTP %d, name %r, expected %r" % (regnos[i], r.status, got, names[i]))
+        if got != name:
+            die("GET %s: HTTP %d, name %r, expected %r" % (regno, r.status, got, name))
     conn.close()
     return products
 
@@ -136,7 +148,6 @@ def one_run(args, rep, clients):
         tag = "r%dc%d" % (rep, clients)
         single_bodies = [common.make_product(i, tag + "s") for i in range(args.count)]
         batch_bodies = [common.make_product(i, tag + "b") for i in range(args.count)]
-        names = [b["name"] for b in single_bodies] + [b["name"] for b in batch_bodies]
         single_bytes = [json.dumps(b, ensure_ascii=False).encode("utf-8") for b in single_bodies]
         batches = []
         for start in range(0, args.count, args.batch_size):
@@ -146,18 +157,24 @@ def one_run(args, rep, clients):
 
         server = common.Server(args.bin, db, public, tmp).start()
         cpu0 = time.process_time()
-        s_single, regnos = run_single(server.port, key, single_bytes, clients)
+        s_single, done, regnos = run_single(server.port, key, single_bytes, clients, args.time_limit)
         cpu_single = time.process_time() - cpu0
         cpu0 = time.process_time()
         s_batch, regnos_b = run_batch(server.port, key, batches)
         cpu_batch = time.process_time() - cpu0
-        total = verify(db, server.port, 2 * args.count, regnos + regnos_b, names)
+        acknowledged = [(r, b["name"]) for r, b in zip(regnos, single_bodies) if r is not None]
+        acknowledged += list(zip(regnos_b, [b["name"] for b in batch_bodies]))
+        total = verify(db, server.port, acknowledged)
         rc = server.stop()
         if rc != 0:
             die("server exit code after SIGTERM: %r; %s" % (rc, server.stderr_tail()))
         db_bytes = sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp)
                        if f.startswith("bench.db"))
-        return {"rep": rep, "clients": clients, "single_s": s_single, "batch_s": s_batch,
+        rate = done / s_single
+        return {"rep": rep, "clients": clients, "single_done": done, "single_elapsed_s": s_single,
+                "single_complete": done == args.count, "single_per_s": rate,
+                "single_s": s_single if done == args.count else args.count / rate,
+                "batch_s": s_batch, "batch_per_s": args.count / s_batch,
                 "client_cpu_single_s": cpu_single, "client_cpu_batch_s": cpu_batch,
                 "products_verified": total, "mean_body_bytes": mean_body,
                 "db_bytes": db_bytes, "stop_s": server.stop_seconds}
@@ -174,6 +191,9 @@ def main():
     p.add_argument("--clients", default="1,4", help="client thread counts for the single phase (default 1,4)")
     p.add_argument("--batch-size", type=int, default=1000, help="products per batch request (default 1000)")
     p.add_argument("--repeat", type=int, default=3, help="repetitions, fresh DB each (default 3)")
+    p.add_argument("--time-limit", type=float, default=25.0,
+                   help="stop the single phase after this many seconds and report the measured rate "
+                        "and a projection (default 25: the goal is 20 s)")
     p.add_argument("--json", help="write the raw results and medians here")
     p.add_argument("--keep", action="store_true", help="keep the temp directories")
     args = p.parse_args()
@@ -181,51 +201,64 @@ def main():
     common.require_binary(args.bin)
     clients_list = [int(c) for c in args.clients.split(",") if c.strip()]
     if args.count < 1 or args.repeat < 1 or not clients_list or min(clients_list) < 1 \
-            or not 1 <= args.batch_size <= 1000:
+            or not 1 <= args.batch_size <= 1000 or args.time_limit <= 0:
         die("bad arguments", 2)
 
     m = common.machine()
-    log("bench_register: %s (%s build), %d products per phase, clients %s, batch %d, %d repetitions; "
-        "%s CPUs, %s; temp DBs under %s"
+    log("bench_register: %s (%s build), %d products per phase, clients %s, batch %d, %d repetitions, "
+        "single-phase time limit %g s; %s CPUs, %s; temp DBs under %s"
         % (args.bin, common.build_type(args.bin), args.count, clients_list, args.batch_size,
-           args.repeat, m["nproc"], m["cpu"], os.environ.get("TMPDIR", "/tmp")))
+           args.repeat, args.time_limit, m["nproc"], m["cpu"], os.environ.get("TMPDIR", "/tmp")))
     runs = []
     for rep in range(1, args.repeat + 1):
         for c in clients_list:
             r = one_run(args, rep, c)
             runs.append(r)
-            log("  run %d clients=%d: single %.2f s (%.0f/s), batch %.2f s (%.0f/s); "
-                "client CPU %.1f s / %.1f s; %d products verified; DB %.1f MB"
-                % (rep, c, r["single_s"], args.count / r["single_s"], r["batch_s"],
-                   args.count / r["batch_s"], r["client_cpu_single_s"], r["client_cpu_batch_s"],
-                   r["products_verified"], r["db_bytes"] / 1e6))
+            single = ("%.2f s" % r["single_elapsed_s"] if r["single_complete"] else
+                      "STOPPED at %.1f s after %d (projected %.0f s)"
+                      % (r["single_elapsed_s"], r["single_done"], r["single_s"]))
+            log("  run %d clients=%d: single %s, %.0f/s; batch %.2f s, %.0f/s; client CPU %.1f s / %.1f s; "
+                "%d products verified; DB %.1f MB"
+                % (rep, c, single, r["single_per_s"], r["batch_s"], r["batch_per_s"],
+                   r["client_cpu_single_s"], r["client_cpu_batch_s"], r["products_verified"],
+                   r["db_bytes"] / 1e6))
 
     summary = []
     for c in clients_list:
-        xs = [r["single_s"] for r in runs if r["clients"] == c]
+        mine = [r for r in runs if r["clients"] == c]
+        xs = [r["single_s"] for r in mine]
         summary.append({"what": "single POST, %d client%s" % (c, "" if c == 1 else "s"),
                         "runs": len(xs), "median_s": median(xs), "min_s": min(xs), "max_s": max(xs),
-                        "per_s": args.count / median(xs)})
+                        "per_s": median([r["single_per_s"] for r in mine]),
+                        "projected": not all(r["single_complete"] for r in mine)})
     xs = [r["batch_s"] for r in runs]
     summary.append({"what": "batch POST, %d per request, 1 client" % args.batch_size,
                     "runs": len(xs), "median_s": median(xs), "min_s": min(xs), "max_s": max(xs),
-                    "per_s": args.count / median(xs)})
+                    "per_s": median([r["batch_per_s"] for r in runs]), "projected": False})
 
-    print("\nRegistering %d products (median of runs; fresh DB per run; every run verified)" % args.count)
-    print("| measurement | runs | median s | min–max s | products/s | goal < 20 s |")
+    print("\nRegistering %d products: medians of repeated runs, fresh DB per run, every run verified"
+          % args.count)
+    print("| measurement | runs | median s for %d | min–max s | products/s (median) "
+          "| goal: 10,000 in < 20 s (>= 500/s) |" % args.count)
     print("|---|---|---|---|---|---|")
     for s in summary:
-        print("| %s | %d | %.2f | %.2f–%.2f | %.0f | %s |"
-              % (s["what"], s["runs"], s["median_s"], s["min_s"], s["max_s"], s["per_s"],
-                 "met" if s["median_s"] < 20 else "**missed**"))
-    print("mean single body %.0f bytes; server stop after SIGTERM: median %.2f s"
+        mark = "~" if s["projected"] else ""
+        print("| %s | %d | %s%.2f | %s%.2f–%.2f | %.0f | %s |"
+              % (s["what"], s["runs"], mark, s["median_s"], mark, s["min_s"], s["max_s"], s["per_s"],
+                 "met" if s["per_s"] >= GOAL_PER_S else "**missed**"))
+    if any(s["projected"] for s in summary):
+        print("~ = the single phase was stopped at the %g s time limit; seconds projected from the "
+              "measured rate (%d products / rate)" % (args.time_limit, args.count))
+    print("batch runs follow the single phase in the same DB (so each starts with the single phase's "
+          "products stored); mean single body %.0f bytes; server stop after SIGTERM: median %.2f s"
           % (median([r["mean_body_bytes"] for r in runs]),
              median([r["stop_s"] for r in runs if r["stop_s"] is not None])))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"machine": m, "bin": args.bin, "build_type": common.build_type(args.bin),
                        "count": args.count, "batch_size": args.batch_size, "repeat": args.repeat,
-                       "runs": runs, "summary": summary}, f, ensure_ascii=False, indent=1)
+                       "time_limit": args.time_limit, "runs": runs, "summary": summary},
+                      f, ensure_ascii=False, indent=1)
 
 
 if __name__ == "__main__":

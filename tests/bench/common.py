@@ -208,6 +208,15 @@ class Server(object):
         except OSError:
             return ""
 
+    def cpu_seconds(self):
+        """User + system CPU time the server has used so far (from /proc), or NaN."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError, AttributeError):
+            return float("nan")
+
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 

@@ -166,17 +166,20 @@ static const char *const test_product_fields[] = {
 
 /* --- problems ------------------------------------------------------------ */
 
-/* Asserts the index-th problem's code and field; `label` names the case. */
+/* Asserts the index-th problem's code and field (field NULL: any field);
+ * `label` names the case. */
 static inline void assert_problem_at(const struct ph_problems *problems, size_t index,
                                      const char *code, const char *field, const char *label)
 {
     json_t *item = json_array_get(problems->items, index);
     const char *got_code = json_string_value(json_object_get(item, "code"));
     const char *got_field = json_string_value(json_object_get(item, "field"));
-    if (item == NULL || strcmp(got_code, code) != 0 || strcmp(got_field, field) != 0) {
+    bool same = item != NULL && got_code != NULL && got_field != NULL &&
+                strcmp(got_code, code) == 0 && (field == NULL || strcmp(got_field, field) == 0);
+    if (!same) {
         char *all = json_dumps(problems->items, JSON_COMPACT);
         fail_msg("%s: problem %zu: expected (%s, \"%s\"), got (%s, \"%s\"); all: %s", label, index,
-                 code, field, got_code ? got_code : "-", got_field ? got_field : "-",
+                 code, field ? field : "*", got_code ? got_code : "-", got_field ? got_field : "-",
                  all ? all : "?");
     }
     const char *message = json_string_value(json_object_get(item, "message"));
@@ -188,7 +191,7 @@ static inline void assert_first_problem(const struct ph_problems *problems, cons
                                         const char *field, const char *label)
 {
     if (ph_problems_count(problems) == 0)
-        fail_msg("%s: expected problem %s at \"%s\", got none", label, code, field);
+        fail_msg("%s: expected problem %s at \"%s\", got none", label, code, field ? field : "*");
     assert_problem_at(problems, 0, code, field, label);
 }
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds puhui in Release (build-bench/), runs both benchmarks at their defaults
+# and prints a Markdown summary. About 4-5 minutes. See tests/bench/README.md.
+#
+#   tests/bench/run_all.sh
+#   REGISTER_ARGS="--repeat 1 --count 2000" GET_ARGS="--rounds 1 --duration 3" tests/bench/run_all.sh
+#   BENCH_OUT=/tmp/results tests/bench/run_all.sh    # keep the raw JSON there
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "run_all.sh: wrk not found. Install it: apt-get install wrk (scripts/install-deps.sh does this)" >&2
+    exit 2
+fi
+command -v python3 >/dev/null 2>&1 || { echo "run_all.sh: python3 not found" >&2; exit 2; }
+
+echo "== building Release into build-bench/" >&2
+cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-bench -j"$(nproc)" >/dev/null
+
+out="${BENCH_OUT:-}"
+if [ -z "$out" ]; then
+    out="$(mktemp -d -t puhui-bench-XXXXXX)"
+    trap 'rm -rf "$out"' EXIT
+else
+    mkdir -p "$out"
+fi
+
+bin="$root/build-bench/puhui"
+echo "== bench_register.py" >&2
+# shellcheck disable=SC2086  # *_ARGS are word lists on purpose
+python3 tests/bench/bench_register.py --bin "$bin" --json "$out/register.json" ${REGISTER_ARGS:-}
+echo "== bench_get.py" >&2
+# shellcheck disable=SC2086
+python3 tests/bench/bench_get.py --bin "$bin" --json "$out/get.json" ${GET_ARGS:-}
+echo >&2
+python3 tests/bench/summary.py "$out/register.json" "$out/get.json"
