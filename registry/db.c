@@ -82,6 +82,13 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'product versions are immutable'); END;"
     "CREATE TRIGGER product_versions_no_delete BEFORE DELETE ON product_versions"
     " BEGIN SELECT RAISE(ABORT, 'product versions are immutable'); END;"
+    /* REPLACE deletes without firing DELETE triggers (recursive_triggers is
+     * off by default, and off in any tool a person may open the file with),
+     * so an insert over an existing key is refused outright. */
+    "CREATE TRIGGER product_versions_no_replace BEFORE INSERT ON product_versions"
+    " WHEN EXISTS (SELECT 1 FROM product_versions"
+    "              WHERE product_id = NEW.product_id AND version = NEW.version)"
+    " BEGIN SELECT RAISE(ABORT, 'product versions are immutable'); END;"
     "CREATE TABLE log_leaves ("
     "  idx INTEGER PRIMARY KEY,"
     "  event TEXT NOT NULL,"
@@ -92,6 +99,9 @@ static const char *const migrations[] = {
     "CREATE TRIGGER log_leaves_no_update BEFORE UPDATE ON log_leaves"
     " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;"
     "CREATE TRIGGER log_leaves_no_delete BEFORE DELETE ON log_leaves"
+    " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;"
+    "CREATE TRIGGER log_leaves_no_replace BEFORE INSERT ON log_leaves"
+    " WHEN EXISTS (SELECT 1 FROM log_leaves WHERE idx = NEW.idx)"
     " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;",
 };
 

@@ -181,7 +181,7 @@ ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const 
 /* --- insurers ----------------------------------------------------------- */
 
 static const char sql_insurer_by_name_or_uscc[] =
-    "SELECT id FROM insurers WHERE uscc = ? OR name = ?";
+    "SELECT id, uscc = ?1 FROM insurers WHERE uscc = ?1 OR name = ?2";
 
 ph_status ph_insurer_add(struct ph_registry *reg, const json_t *insurer, json_t **out,
                          struct ph_problems *problems)
@@ -206,8 +206,10 @@ ph_status ph_insurer_add(struct ph_registry *reg, const json_t *insurer, json_t 
         sqlite3_bind_text(dup, 1, uscc, -1, SQLITE_STATIC);
         sqlite3_bind_text(dup, 2, name, -1, SQLITE_STATIC);
         if (sqlite3_step(dup) == SQLITE_ROW) {
-            ph_problems_add(problems, "insurer_exists", "uscc",
-                            "这家公司已经登记过了（同名或同一统一社会信用代码），编号 %lld。",
+            bool same_uscc = sqlite3_column_int(dup, 1) != 0;
+            ph_problems_add(problems, "insurer_exists", same_uscc ? "uscc" : "name",
+                            "这家公司已经登记过了（%s相同），编号 %lld。",
+                            same_uscc ? "统一社会信用代码" : "公司全称",
                             (long long)sqlite3_column_int64(dup, 0));
             st = PH_ERR_CONFLICT;
         }

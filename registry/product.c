@@ -263,14 +263,14 @@ struct product_row {
     int64_t insurer_id;
     int64_t latest_version;
     char status[16];
-    char registered_on[16];
+    char registered_on[16]; /* in China time, like withdrawal dates */
 };
 
 static ph_status load_product_row(struct ph_registry *reg, const char *regno, struct product_row *row,
                                   struct ph_problems *problems)
 {
     static const char sql[] =
-        "SELECT id, insurer_id, latest_version, status, substr(registered_at, 1, 10)"
+        "SELECT id, insurer_id, latest_version, status, date(registered_at, '+8 hours')"
         " FROM products WHERE registration_no = ?";
     if (!ph_registration_no_is_valid(regno)) {
         product_not_found(problems, regno);
@@ -324,7 +324,7 @@ ph_status ph_product_update(struct ph_registry *reg, int64_t insurer_id, const c
     static const char sql_update[] =
         "UPDATE products SET latest_version = ?, name = ?, category = ?, updated_at = ? WHERE id = ?";
     *out = NULL;
-    struct product_row row;
+    struct product_row row = {0};
     ph_status st = ph_tx_begin(reg, problems);
     if (st != PH_OK)
         return st;
@@ -408,7 +408,7 @@ ph_status ph_product_withdraw(struct ph_registry *reg, int64_t insurer_id, const
         "UPDATE products SET status = 'withdrawn', withdrawal_date = ?, withdrawal_reason = ?,"
         " updated_at = ? WHERE id = ?";
     *out = NULL;
-    struct product_row row;
+    struct product_row row = {0};
     ph_status st = ph_tx_begin(reg, problems);
     if (st != PH_OK)
         return st;
@@ -456,7 +456,7 @@ ph_status ph_product_suspend(struct ph_registry *reg, const char *regno, const c
     json_decref(given);
     if (clean == NULL)
         return PH_ERR_INVALID;
-    struct product_row row;
+    struct product_row row = {0};
     ph_status st = ph_tx_begin(reg, problems);
     if (st == PH_OK)
         st = load_product_row(reg, regno, &row, problems);
@@ -488,7 +488,7 @@ ph_status ph_product_reinstate(struct ph_registry *reg, const char *regno, json_
         "UPDATE products SET status = 'published', suspended_at = NULL, suspension_reason = NULL,"
         " updated_at = ? WHERE id = ?";
     *out = NULL;
-    struct product_row row;
+    struct product_row row = {0};
     ph_status st = ph_tx_begin(reg, problems);
     if (st == PH_OK)
         st = load_product_row(reg, regno, &row, problems);

@@ -175,13 +175,25 @@ bool ph_url_is_valid(const char *url)
         if (c <= 0x20 || c >= 0x7f || strchr("<>\"'\\`{}|^", c) != NULL)
             return false;
     }
-    /* host: up to the first '/', '?', '#'; must be non-empty and hold no '@'
-     * (credentials in a public link are a phishing trick). */
-    size_t host_len = strcspn(url + scheme_len, "/?#");
+    /* Authority: up to the first '/', '?', '#'. A host name of letters,
+     * digits, dots and hyphens (IDNs arrive punycoded), then an optional
+     * ":port". No '@': credentials in a public link are a phishing trick. */
+    const char *host = url + scheme_len;
+    size_t authority_len = strcspn(host, "/?#");
+    size_t host_len = strcspn(host, ":/?#");
     if (host_len == 0)
         return false;
-    for (size_t i = scheme_len; i < scheme_len + host_len; i++) {
-        if (url[i] == '@')
+    for (size_t i = 0; i < host_len; i++) {
+        char c = host[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '-';
+        if (!ok)
+            return false;
+    }
+    if (host_len < authority_len) {
+        /* ":" and 1-5 digits */
+        size_t port_len = authority_len - host_len - 1;
+        if (port_len == 0 || port_len > 5 || !all_digits(host + host_len + 1, port_len))
             return false;
     }
     return true;

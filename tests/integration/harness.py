@@ -297,6 +297,7 @@ class Server(object):
 
     def start(self, timeout=10.0):
         require_binary()
+        self._close_files()
         self.port = free_port()
         cmd = [BIN, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
                "--public", PUBLIC]
@@ -339,6 +340,13 @@ class Server(object):
         for f in (getattr(self, "_out", None), getattr(self, "_err", None)):
             if f and not f.closed:
                 f.close()
+
+    def death_note(self):
+        """Why the server is gone, for failure messages.  'stopping' in its stderr with
+        no stop() from us means a SIGTERM/SIGINT came from outside (e.g. a pkill)."""
+        if self.proc is None or self.proc.poll() is None:
+            return "server running"
+        return "server exited with %s; stderr tail: %s" % (self.proc.returncode, self.stderr_text()[-400:])
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None

@@ -28,6 +28,13 @@ class ApiBase(unittest.TestCase):
         cls.srv = cls.env.start_server()
         cls.port = cls.srv.port
 
+    def setUp(self):
+        # one crash must not turn every later test into "connection refused"
+        if not self.srv.running():
+            H.log("server had died before %s: %s; restarting" % (self.id(), self.srv.death_note()))
+            self.srv.start()
+            type(self).port = self.srv.port
+
     # helpers -------------------------------------------------------------
     def req(self, method, path, body=None, **kw):
         return H.http_request(self.port, method, path, body, **kw)

@@ -256,7 +256,7 @@ class BadInput(unittest.TestCase):
     def setUp(self):
         # a crash in one case must not turn every later case into "connection refused"
         if not self.srv.running():
-            H.log("server had died (exit %s); restarting for %s" % (self.srv.proc.returncode, self.id()))
+            H.log("server had died before %s: %s; restarting" % (self.id(), self.srv.death_note()))
             self.srv.start()
 
     def assertErrorShape(self, err_json, status, code, field, where):
@@ -446,7 +446,7 @@ class DeepNesting(unittest.TestCase):
             r = H.http_request(self.srv.port, "POST", PRODUCTS, body, key=self.A["key"])
         except (OSError, H.http.client.HTTPException) as e:
             time.sleep(0.2)
-            self.fail("no answer (%r); server exit status %r" % (e, self.srv.proc.poll()))
+            self.fail("no answer (%r); %s" % (e, self.srv.death_note()))
         self.assertTrue(self.srv.running(), "server died")
         self.assertEqual(self.srv.get("/healthz").status, 200)
         self.assertEqual(H.db_digest(self.env.db), before)

@@ -11,8 +11,8 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Runs the validator; the caller releases *problems and the outputs. */
-static ph_status validate(const json_t *body, enum ph_validate_mode mode, json_t **product,
-                          json_t **reason, json_t *warnings, struct ph_problems *problems)
+static ph_status validate(const json_t *body, enum ph_validate_mode mode, json_t **product, json_t **reason,
+                          json_t *warnings, struct ph_problems *problems)
 {
     ph_status st = ph_product_validate(body, mode, product, reason, warnings, problems);
     if (st == PH_OK) {
@@ -33,7 +33,7 @@ static void assert_keys_in_order(const json_t *object, const char *const *keys, 
     size_t i = 0;
     const char *key;
     json_t *value;
-    json_object_foreach((json_t *)object, key, value) {
+    json_object_foreach ((json_t *)object, key, value) {
         if (keys[i] == NULL || strcmp(key, keys[i]) != 0)
             fail_msg("%s: key %zu is %s, expected %s", what, i, key, keys[i] ? keys[i] : "(end)");
         i++;
@@ -51,8 +51,7 @@ static void test_valid_body_canonical_form(void **state)
     json_t *reason = NULL;
     struct ph_problems problems;
     ph_problems_init(&problems);
-    assert_int_equal(validate(body, PH_VALIDATE_REGISTER, &product, &reason, warnings, &problems),
-                     PH_OK);
+    assert_int_equal(validate(body, PH_VALIDATE_REGISTER, &product, &reason, warnings, &problems), PH_OK);
     assert_null(reason);
     assert_int_equal(json_array_size(warnings), 0);
 
@@ -63,8 +62,7 @@ static void test_valid_body_canonical_form(void **state)
     assert_keys_in_order(json_object_get(product, "premium_yuan_per_year"), premium_keys, "premium");
     assert_keys_in_order(json_object_get(product, "claim"), claim_keys, "claim");
     assert_keys_in_order(json_object_get(product, "premium_rate"), comparison_keys, "premium_rate");
-    assert_keys_in_order(json_object_get(product, "intermediary_fee"), comparison_keys,
-                         "intermediary_fee");
+    assert_keys_in_order(json_object_get(product, "intermediary_fee"), comparison_keys, "intermediary_fee");
 
     /* Absent optional fields: null, or [] for lists. */
     assert_true(json_is_null(json_object_get(product, "reimbursement_pct")));
@@ -75,24 +73,23 @@ static void test_valid_body_canonical_form(void **state)
 
     /* The whole canonical text, byte for byte. */
     char *text = json_dumps(product, PH_JSON_COMPACT);
-    assert_string_equal(
-        text,
-        "{\"name\":\"惠民示范医疗保险\",\"category\":\"medical\","
-        "\"target_groups\":[\"elderly\",\"low_income\"],\"regions\":[\"330000\",\"110105\"],"
-        "\"age_min\":0,\"age_max\":100,\"premium_yuan_per_year\":{\"min\":59,\"max\":299.5},"
-        "\"sum_insured_yuan\":2000000,\"deductible_yuan\":20000,\"reimbursement_pct\":null,"
-        "\"waiting_period_days\":30,\"cooling_off_days\":null,"
-        "\"preexisting_conditions\":\"partly\",\"health_questionnaire\":false,"
-        "\"term_months\":12,"
-        "\"summary\":\"面向老年人和低收入人群的普惠医疗保险，有既往症也能部分报销。\","
-        "\"covered\":[\"住院医疗费用\",\"特定高额药品费用\"],"
-        "\"not_covered\":[\"美容整形\",\"故意自伤\"],"
-        "\"claim\":{\"how\":\"拨打客服电话报案，上传材料后审核赔付。\","
-        "\"documents\":[\"身份证\",\"医疗费用发票\"],\"settle_days\":10},"
-        "\"service_commitments\":[],\"channels\":[\"online\",\"offline\"],"
-        "\"purchase_url\":\"https://insurer.example/buy\",\"hotline\":\"400-800-1234\","
-        "\"premium_rate\":{\"this_pct\":60,\"comparable_pct\":80,\"reason\":null},"
-        "\"intermediary_fee\":{\"this_pct\":5,\"comparable_pct\":15,\"reason\":null}}");
+    assert_string_equal(text,
+                        "{\"name\":\"惠民示范医疗保险\",\"category\":\"medical\","
+                        "\"target_groups\":[\"elderly\",\"low_income\"],\"regions\":[\"330000\",\"110105\"],"
+                        "\"age_min\":0,\"age_max\":100,\"premium_yuan_per_year\":{\"min\":59,\"max\":299.5},"
+                        "\"sum_insured_yuan\":2000000,\"deductible_yuan\":20000,\"reimbursement_pct\":null,"
+                        "\"waiting_period_days\":30,\"cooling_off_days\":null,"
+                        "\"preexisting_conditions\":\"partly\",\"health_questionnaire\":false,"
+                        "\"term_months\":12,"
+                        "\"summary\":\"面向老年人和低收入人群的普惠医疗保险，有既往症也能部分报销。\","
+                        "\"covered\":[\"住院医疗费用\",\"特定高额药品费用\"],"
+                        "\"not_covered\":[\"美容整形\",\"故意自伤\"],"
+                        "\"claim\":{\"how\":\"拨打客服电话报案，上传材料后审核赔付。\","
+                        "\"documents\":[\"身份证\",\"医疗费用发票\"],\"settle_days\":10},"
+                        "\"service_commitments\":[],\"channels\":[\"online\",\"offline\"],"
+                        "\"purchase_url\":\"https://insurer.example/buy\",\"hotline\":\"400-800-1234\","
+                        "\"premium_rate\":{\"this_pct\":60,\"comparable_pct\":80,\"reason\":null},"
+                        "\"intermediary_fee\":{\"this_pct\":5,\"comparable_pct\":15,\"reason\":null}}");
     free(text);
 
     json_decref(product);
@@ -119,7 +116,7 @@ static void test_equivalent_bodies_same_canonical_json(void **state)
     json_t *value;
     const char *keys[32];
     size_t n = 0;
-    json_object_foreach(ordered, key, value) {
+    json_object_foreach (ordered, key, value) {
         keys[n++] = key;
     }
     while (n > 0) {
@@ -191,8 +188,7 @@ static void test_optional_fields_kept_when_given(void **state)
     json_t *warnings = json_array();
     json_t *product = NULL;
     json_t *reason = NULL;
-    assert_int_equal(validate(body, PH_VALIDATE_REGISTER, &product, &reason, warnings, &problems),
-                     PH_OK);
+    assert_int_equal(validate(body, PH_VALIDATE_REGISTER, &product, &reason, warnings, &problems), PH_OK);
     assert_true(json_is_real(json_object_get(product, "reimbursement_pct")));
     assert_true(json_real_value(json_object_get(product, "reimbursement_pct")) == 55.5);
     assert_int_equal(json_integer_value(json_object_get(product, "cooling_off_days")), 15);
@@ -212,19 +208,27 @@ struct mutation {
     const char *path;       /* dotted member path */
     const char *value_json; /* NULL with repeat_count 0: delete the member */
     const char *repeat_unit;
-    size_t repeat_count;    /* > 0: the value is repeat_unit repeated */
+    size_t repeat_count; /* > 0: the value is repeat_unit repeated */
     ph_status status;
-    const char *code;       /* first problem; NULL when PH_OK */
+    const char *code; /* first problem; NULL when PH_OK */
     const char *field;
 };
 
-#define DELETE(path, field) \
-    {"missing " path, path, NULL, NULL, 0, PH_ERR_INVALID, "field_required", field}
+#define DELETE(path, field)                                                                                  \
+    {                                                                                                        \
+        "missing " path, path, NULL, NULL, 0, PH_ERR_INVALID, "field_required", field                        \
+    }
 /* The last arguments are (status, code, field), or OK. */
-#define SET(label, path, json, ...) {label, path, json, NULL, 0, __VA_ARGS__}
-#define REPEAT(label, path, unit, count, ...) {label, path, NULL, unit, count, __VA_ARGS__}
+#define SET(label, path, json, ...)                                                                          \
+    {                                                                                                        \
+        label, path, json, NULL, 0, __VA_ARGS__                                                              \
+    }
+#define REPEAT(label, path, unit, count, ...)                                                                \
+    {                                                                                                        \
+        label, path, NULL, unit, count, __VA_ARGS__                                                          \
+    }
 #define BAD PH_ERR_INVALID
-#define OK PH_OK, NULL, NULL
+#define OK  PH_OK, NULL, NULL
 
 static const struct mutation mutations[] = {
     /* field_required: every required field, top level and nested. */
@@ -285,7 +289,8 @@ static const struct mutation mutations[] = {
     SET("unknown top-level field", "extra", "1", BAD, "field_unknown", "extra"),
     SET("misspelt field", "Name", "\"惠民保\"", BAD, "field_unknown", "Name"),
     SET("unknown nested field", "claim.extra", "true", BAD, "field_unknown", "claim.extra"),
-    SET("unknown field in a comparison", "premium_rate.note", "\"x\"", BAD, "field_unknown", "premium_rate.note"),
+    SET("unknown field in a comparison", "premium_rate.note", "\"x\"", BAD, "field_unknown",
+        "premium_rate.note"),
 
     /* string_length counts characters after trimming. */
     REPEAT("60 CJK characters", "name", "保", 60, OK),
@@ -309,17 +314,21 @@ static const struct mutation mutations[] = {
     SET("bidi override in name", "name", "\"惠民\\u202e险保\"", BAD, "string_control_chars", "name"),
     SET("C1 control in name", "name", "\"惠民\\u0085保险\"", BAD, "string_control_chars", "name"),
     SET("newline in summary", "summary", "\"第一行说明保障内容。\\n第二行说明理赔。\"", OK),
-    SET("BEL in summary", "summary", "\"普惠医疗保险产品说明\\u0007\"", BAD, "string_control_chars", "summary"),
+    SET("BEL in summary", "summary", "\"普惠医疗保险产品说明\\u0007\"", BAD, "string_control_chars",
+        "summary"),
     SET("tab in claim.how", "claim.how", "\"第一步\\t报案，第二步\\t交材料\"", OK),
     SET("newline in a list item", "covered", "[\"住院\\n费用\"]", BAD, "string_control_chars", "covered[0]"),
-    SET("line separator in a list item", "not_covered", "[\"战争\\u2028\"]", BAD, "string_control_chars", "not_covered[0]"),
+    SET("line separator in a list item", "not_covered", "[\"战争\\u2028\"]", BAD, "string_control_chars",
+        "not_covered[0]"),
 
     /* enum_invalid */
     SET("unknown category", "category", "\"health\"", BAD, "enum_invalid", "category"),
     SET("category in capitals", "category", "\"Medical\"", BAD, "enum_invalid", "category"),
-    SET("unknown target group", "target_groups", "[\"elderly\", \"kids\"]", BAD, "enum_invalid", "target_groups[1]"),
+    SET("unknown target group", "target_groups", "[\"elderly\", \"kids\"]", BAD, "enum_invalid",
+        "target_groups[1]"),
     SET("unknown channel", "channels", "[\"mail\"]", BAD, "enum_invalid", "channels[0]"),
-    SET("unknown preexisting", "preexisting_conditions", "\"yes\"", BAD, "enum_invalid", "preexisting_conditions"),
+    SET("unknown preexisting", "preexisting_conditions", "\"yes\"", BAD, "enum_invalid",
+        "preexisting_conditions"),
 
     /* list_length */
     SET("no target group", "target_groups", "[]", BAD, "list_length", "target_groups"),
@@ -329,16 +338,20 @@ static const struct mutation mutations[] = {
         BAD, "list_length", "target_groups"),
     SET("10 target groups", "target_groups",
         "[\"elderly\",\"disabled\",\"rural\",\"low_income\",\"new_citizens\",\"special_occupations\","
-        "\"chronic_conditions\",\"women_children\",\"small_business\",\"new_agri\"]", OK),
+        "\"chronic_conditions\",\"women_children\",\"small_business\",\"new_agri\"]",
+        OK),
     SET("no region", "regions", "[]", BAD, "list_length", "regions"),
     SET("no channel", "channels", "[]", BAD, "list_length", "channels"),
-    SET("4 channels", "channels", "[\"online\",\"offline\",\"assisted\",\"online\"]", BAD, "list_length", "channels"),
+    SET("4 channels", "channels", "[\"online\",\"offline\",\"assisted\",\"online\"]", BAD, "list_length",
+        "channels"),
     SET("nothing covered", "covered", "[]", BAD, "list_length", "covered"),
     SET("no claim documents", "claim.documents", "[]", BAD, "list_length", "claim.documents"),
 
     /* list_duplicate */
-    SET("duplicate target group", "target_groups", "[\"elderly\", \"elderly\"]", BAD, "list_duplicate", "target_groups[1]"),
-    SET("duplicate region", "regions", "[\"330000\", \"110105\", \"330000\"]", BAD, "list_duplicate", "regions[2]"),
+    SET("duplicate target group", "target_groups", "[\"elderly\", \"elderly\"]", BAD, "list_duplicate",
+        "target_groups[1]"),
+    SET("duplicate region", "regions", "[\"330000\", \"110105\", \"330000\"]", BAD, "list_duplicate",
+        "regions[2]"),
     SET("duplicate channel", "channels", "[\"online\", \"online\"]", BAD, "list_duplicate", "channels[1]"),
 
     /* number_range */
@@ -348,17 +361,23 @@ static const struct mutation mutations[] = {
     SET("sum insured 0 (exclusive)", "sum_insured_yuan", "0", BAD, "number_range", "sum_insured_yuan"),
     SET("sum insured 0.01", "sum_insured_yuan", "0.01", OK),
     SET("sum insured at the cap", "sum_insured_yuan", "100000000", OK),
-    SET("sum insured over the cap", "sum_insured_yuan", "100000000.01", BAD, "number_range", "sum_insured_yuan"),
+    SET("sum insured over the cap", "sum_insured_yuan", "100000000.01", BAD, "number_range",
+        "sum_insured_yuan"),
     SET("negative money", "deductible_yuan", "-0.01", BAD, "number_range", "deductible_yuan"),
     SET("zero deductible", "deductible_yuan", "0", OK),
     SET("money with 3 decimals", "deductible_yuan", "100.125", BAD, "number_range", "deductible_yuan"),
     SET("money with 2 decimals", "deductible_yuan", "100.12", OK),
-    SET("premium over the cap", "premium_yuan_per_year.max", "1000000.01", BAD, "number_range", "premium_yuan_per_year.max"),
+    SET("premium over the cap", "premium_yuan_per_year.max", "1000000.01", BAD, "number_range",
+        "premium_yuan_per_year.max"),
     SET("pct with 4 decimals", "premium_rate.this_pct", "12.3456", OK),
-    SET("pct with 5 decimals", "premium_rate.this_pct", "12.34567", BAD, "number_range", "premium_rate.this_pct"),
-    SET("pct over 100", "intermediary_fee.comparable_pct", "100.0001", BAD, "number_range", "intermediary_fee.comparable_pct"),
-    SET("negative pct", "intermediary_fee.this_pct", "-0.0001", BAD, "number_range", "intermediary_fee.this_pct"),
-    SET("reimbursement with 3 decimals", "reimbursement_pct", "55.555", BAD, "number_range", "reimbursement_pct"),
+    SET("pct with 5 decimals", "premium_rate.this_pct", "12.34567", BAD, "number_range",
+        "premium_rate.this_pct"),
+    SET("pct over 100", "intermediary_fee.comparable_pct", "100.0001", BAD, "number_range",
+        "intermediary_fee.comparable_pct"),
+    SET("negative pct", "intermediary_fee.this_pct", "-0.0001", BAD, "number_range",
+        "intermediary_fee.this_pct"),
+    SET("reimbursement with 3 decimals", "reimbursement_pct", "55.555", BAD, "number_range",
+        "reimbursement_pct"),
     SET("reimbursement over 100", "reimbursement_pct", "100.5", BAD, "number_range", "reimbursement_pct"),
     SET("waiting period 731", "waiting_period_days", "731", BAD, "number_range", "waiting_period_days"),
     SET("term of 0 months", "term_months", "0", BAD, "number_range", "term_months"),
@@ -368,43 +387,48 @@ static const struct mutation mutations[] = {
     /* Rules across fields. */
     SET("age_min above age_max", "age_min", "101", BAD, "age_range", "age_min"),
     SET("age_min equal to age_max", "age_min", "100", OK),
-    SET("premium min above max", "premium_yuan_per_year.min", "299.51", BAD, "premium_range", "premium_yuan_per_year.min"),
+    SET("premium min above max", "premium_yuan_per_year.min", "299.51", BAD, "premium_range",
+        "premium_yuan_per_year.min"),
     SET("premium min equal to max", "premium_yuan_per_year.min", "299.5", OK),
 
     /* Regions */
     SET("unknown province", "regions", "[\"990000\"]", BAD, "region_invalid", "regions[0]"),
-    SET("county under missing city", "regions", "[\"330000\", \"330006\"]", BAD, "region_invalid", "regions[1]"),
+    SET("county under missing city", "regions", "[\"330000\", \"330006\"]", BAD, "region_invalid",
+        "regions[1]"),
     SET("five digits", "regions", "[\"33000\"]", BAD, "region_invalid", "regions[0]"),
     SET("whole country alone", "regions", "[\"000000\"]", OK),
     SET("whole country and more", "regions", "[\"000000\", \"330000\"]", BAD, "region_conflict", "regions"),
     SET("more and whole country", "regions", "[\"330000\", \"000000\"]", BAD, "region_conflict", "regions"),
 
     /* Policy 八 and 十二: not lower needs a public reason. */
-    SET("premium rate higher, no reason", "premium_rate", "{\"this_pct\": 90, \"comparable_pct\": 80}",
-        BAD, "reason_required", "premium_rate.reason"),
-    SET("premium rate equal, no reason", "premium_rate", "{\"this_pct\": 80, \"comparable_pct\": 80}",
-        BAD, "reason_required", "premium_rate.reason"),
+    SET("premium rate higher, no reason", "premium_rate", "{\"this_pct\": 90, \"comparable_pct\": 80}", BAD,
+        "reason_required", "premium_rate.reason"),
+    SET("premium rate equal, no reason", "premium_rate", "{\"this_pct\": 80, \"comparable_pct\": 80}", BAD,
+        "reason_required", "premium_rate.reason"),
     SET("premium rate higher, blank reason", "premium_rate",
-        "{\"this_pct\": 90, \"comparable_pct\": 80, \"reason\": \"\\u3000 \"}",
-        BAD, "reason_required", "premium_rate.reason"),
+        "{\"this_pct\": 90, \"comparable_pct\": 80, \"reason\": \"\\u3000 \"}", BAD, "reason_required",
+        "premium_rate.reason"),
     SET("premium rate higher, with reason", "premium_rate",
         "{\"this_pct\": 90, \"comparable_pct\": 80, \"reason\": \"保障范围更宽\"}", OK),
-    SET("fee equal, no reason", "intermediary_fee", "{\"this_pct\": 15, \"comparable_pct\": 15}",
-        BAD, "reason_required", "intermediary_fee.reason"),
+    SET("fee equal, no reason", "intermediary_fee", "{\"this_pct\": 15, \"comparable_pct\": 15}", BAD,
+        "reason_required", "intermediary_fee.reason"),
     SET("fee lower by a hair", "intermediary_fee", "{\"this_pct\": 14.9999, \"comparable_pct\": 15}", OK),
-    SET("reason too short", "premium_rate",
-        "{\"this_pct\": 60, \"comparable_pct\": 80, \"reason\": \"贵\"}", BAD, "string_length", "premium_rate.reason"),
+    SET("reason too short", "premium_rate", "{\"this_pct\": 60, \"comparable_pct\": 80, \"reason\": \"贵\"}",
+        BAD, "string_length", "premium_rate.reason"),
 
     /* URLs and hotlines */
     SET("javascript URL", "purchase_url", "\"javascript:alert(1)\"", BAD, "url_invalid", "purchase_url"),
-    SET("URL with space", "purchase_url", "\"https://insurer.example/a b\"", BAD, "url_invalid", "purchase_url"),
-    SET("URL with credentials", "purchase_url", "\"https://user@insurer.example/\"", BAD, "url_invalid", "purchase_url"),
+    SET("URL with space", "purchase_url", "\"https://insurer.example/a b\"", BAD, "url_invalid",
+        "purchase_url"),
+    SET("URL with credentials", "purchase_url", "\"https://user@insurer.example/\"", BAD, "url_invalid",
+        "purchase_url"),
     SET("hotline ending in hyphen", "hotline", "\"95500-\"", BAD, "hotline_invalid", "hotline"),
     SET("hotline of 2 digits", "hotline", "\"12\"", BAD, "hotline_invalid", "hotline"),
     SET("hotline with letters", "hotline", "\"400-CALL-NOW\"", BAD, "hotline_invalid", "hotline"),
 
     /* change_reason belongs to updates only. */
-    SET("change_reason on registration", "change_reason", "\"费率调整\"", BAD, "field_unknown", "change_reason"),
+    SET("change_reason on registration", "change_reason", "\"费率调整\"", BAD, "field_unknown",
+        "change_reason"),
     SET("null change_reason on registration", "change_reason", "null", OK),
 };
 
@@ -502,8 +526,8 @@ static void test_all_problems_reported_at_once(void **state)
         const char *code;
         const char *field;
     } expected[] = {
-        {"field_unknown", "colour"},      {"field_required", "name"},
-        {"enum_invalid", "category"},     {"number_range", "age_min"},
+        {"field_unknown", "colour"},           {"field_required", "name"},
+        {"enum_invalid", "category"},          {"number_range", "age_min"},
         {"number_range", "claim.settle_days"}, {"hotline_invalid", "hotline"},
         {"field_required", "change_reason"},
     };
@@ -597,8 +621,7 @@ static void test_change_reason_in_update_mode(void **state)
             /* The reason is not part of the product. */
             assert_null(json_object_get(product, "change_reason"));
         } else {
-            assert_first_problem(&problems, c != NULL ? c->code : "string_length", "change_reason",
-                                 label);
+            assert_first_problem(&problems, c != NULL ? c->code : "string_length", "change_reason", label);
         }
         json_decref(product);
         json_decref(reason);
@@ -644,13 +667,12 @@ static void test_warnings(void **state)
         json_t *warnings = json_array();
         json_t *product = NULL;
         json_t *reason = NULL;
-        assert_int_equal(validate(body, PH_VALIDATE_REGISTER, &product, &reason, warnings, &problems),
-                         PH_OK);
+        assert_int_equal(validate(body, PH_VALIDATE_REGISTER, &product, &reason, warnings, &problems), PH_OK);
         size_t expected = c->code != NULL ? 1 : 0;
         if (json_array_size(warnings) != expected) {
             char *all = json_dumps(warnings, JSON_COMPACT);
-            fail_msg("%s: %zu warnings, expected %zu: %s", c->label, json_array_size(warnings),
-                     expected, all);
+            fail_msg("%s: %zu warnings, expected %zu: %s", c->label, json_array_size(warnings), expected,
+                     all);
         }
         if (c->code != NULL) {
             json_t *w = json_array_get(warnings, 0);

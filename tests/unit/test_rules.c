@@ -125,18 +125,15 @@ static const struct {
     const char *prefix;
     const char *name;
 } provinces[] = {
-    {"11", "北京市"},         {"12", "天津市"},         {"13", "河北省"},
-    {"14", "山西省"},         {"15", "内蒙古自治区"},   {"21", "辽宁省"},
-    {"22", "吉林省"},         {"23", "黑龙江省"},       {"31", "上海市"},
-    {"32", "江苏省"},         {"33", "浙江省"},         {"34", "安徽省"},
-    {"35", "福建省"},         {"36", "江西省"},         {"37", "山东省"},
-    {"41", "河南省"},         {"42", "湖北省"},         {"43", "湖南省"},
-    {"44", "广东省"},         {"45", "广西壮族自治区"}, {"46", "海南省"},
-    {"50", "重庆市"},         {"51", "四川省"},         {"52", "贵州省"},
-    {"53", "云南省"},         {"54", "西藏自治区"},     {"61", "陕西省"},
-    {"62", "甘肃省"},         {"63", "青海省"},         {"64", "宁夏回族自治区"},
-    {"65", "新疆维吾尔自治区"}, {"71", "台湾省"},       {"81", "香港特别行政区"},
-    {"82", "澳门特别行政区"},
+    {"11", "北京市"},         {"12", "天津市"},         {"13", "河北省"},           {"14", "山西省"},
+    {"15", "内蒙古自治区"},   {"21", "辽宁省"},         {"22", "吉林省"},           {"23", "黑龙江省"},
+    {"31", "上海市"},         {"32", "江苏省"},         {"33", "浙江省"},           {"34", "安徽省"},
+    {"35", "福建省"},         {"36", "江西省"},         {"37", "山东省"},           {"41", "河南省"},
+    {"42", "湖北省"},         {"43", "湖南省"},         {"44", "广东省"},           {"45", "广西壮族自治区"},
+    {"46", "海南省"},         {"50", "重庆市"},         {"51", "四川省"},           {"52", "贵州省"},
+    {"53", "云南省"},         {"54", "西藏自治区"},     {"61", "陕西省"},           {"62", "甘肃省"},
+    {"63", "青海省"},         {"64", "宁夏回族自治区"}, {"65", "新疆维吾尔自治区"}, {"71", "台湾省"},
+    {"81", "香港特别行政区"}, {"82", "澳门特别行政区"},
 };
 
 static void test_region_all_provinces(void **state)
@@ -240,20 +237,19 @@ static const struct text_case date_cases[] = {
 };
 
 static const struct text_case quarter_cases[] = {
-    {"2026Q1", true},   {"2026Q2", true},   {"2026Q3", true},   {"2026Q4", true},
-    {"2000Q1", true},   {"2100Q4", true},   {"2026Q0", false},  {"2026Q5", false},
-    {"2026q3", false},  {"1999Q4", false},  {"2101Q1", false},  {"2026-Q3", false},
-    {"26Q3", false},    {"2026Q", false},   {"2026Q33", false}, {"Q32026", false},
-    {"2026 Q3", false}, {"", false},
+    {"2026Q1", true},  {"2026Q2", true},   {"2026Q3", true},  {"2026Q4", true},  {"2000Q1", true},
+    {"2100Q4", true},  {"2026Q0", false},  {"2026Q5", false}, {"2026q3", false}, {"1999Q4", false},
+    {"2101Q1", false}, {"2026-Q3", false}, {"26Q3", false},   {"2026Q", false},  {"2026Q33", false},
+    {"Q32026", false}, {"2026 Q3", false}, {"", false},
 };
 
 static const struct text_case hotline_cases[] = {
     {"95500", true},
     {"400-800-1234", true},
     {"010-12345678", true},
-    {"110", true},                   /* 3 characters */
-    {"12345678901234567890", true},  /* 20 characters */
-    {"123456789012345678901", false},/* 21 characters */
+    {"110", true},                    /* 3 characters */
+    {"12345678901234567890", true},   /* 20 characters */
+    {"123456789012345678901", false}, /* 21 characters */
     {"12", false},
     {"-95500", false},
     {"95500-", false},
@@ -296,13 +292,12 @@ static const struct text_case url_cases[] = {
     {"", false},
 };
 
-static void check_text_cases(const char *what, bool (*is_valid)(const char *),
-                             const struct text_case *cases, size_t count)
+static void check_text_cases(const char *what, bool (*is_valid)(const char *), const struct text_case *cases,
+                             size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         if (is_valid(cases[i].text) != cases[i].valid)
-            fail_msg("%s \"%s\": expected %s", what, cases[i].text,
-                     cases[i].valid ? "valid" : "invalid");
+            fail_msg("%s \"%s\": expected %s", what, cases[i].text, cases[i].valid ? "valid" : "invalid");
     }
     assert_false(is_valid(NULL));
 }
@@ -357,19 +352,11 @@ struct solvency_case {
 };
 
 static const struct solvency_case solvency_cases[] = {
-    {50.0, 100.0, "A", true},  /* both thresholds exactly */
-    {50.0, 100.0, "B", true},
-    {49.99, 100.0, "A", false},
-    {50.0, 99.99, "A", false},
-    {168.2, 241.5, "A", true},
-    {168.2, 241.5, "C", false},
-    {168.2, 241.5, "D", false},
-    {168.2, 241.5, "E", false},
-    {168.2, 241.5, "", false},
-    {168.2, 241.5, "a", false},
-    {168.2, 241.5, "AB", false},
-    {-10.0, 100.0, "A", false},
-    {50.0, -100.0, "A", false},
+    {50.0, 100.0, "A", true}, /* both thresholds exactly */
+    {50.0, 100.0, "B", true},    {49.99, 100.0, "A", false}, {50.0, 99.99, "A", false},
+    {168.2, 241.5, "A", true},   {168.2, 241.5, "C", false}, {168.2, 241.5, "D", false},
+    {168.2, 241.5, "E", false},  {168.2, 241.5, "", false},  {168.2, 241.5, "a", false},
+    {168.2, 241.5, "AB", false}, {-10.0, 100.0, "A", false}, {50.0, -100.0, "A", false},
 };
 
 static void test_solvency_adequacy(void **state)
@@ -378,8 +365,8 @@ static void test_solvency_adequacy(void **state)
     for (size_t i = 0; i < COUNT(solvency_cases); i++) {
         const struct solvency_case *c = &solvency_cases[i];
         if (ph_solvency_is_adequate(c->core_pct, c->comprehensive_pct, c->rating) != c->adequate)
-            fail_msg("solvency (%g, %g, \"%s\"): expected %s", c->core_pct, c->comprehensive_pct,
-                     c->rating, c->adequate ? "adequate" : "inadequate");
+            fail_msg("solvency (%g, %g, \"%s\"): expected %s", c->core_pct, c->comprehensive_pct, c->rating,
+                     c->adequate ? "adequate" : "inadequate");
     }
     assert_false(ph_solvency_is_adequate(200.0, 300.0, NULL));
 }
@@ -388,7 +375,7 @@ static void test_ratings(void **state)
 {
     (void)state;
     static const struct text_case cases[] = {
-        {"A", true}, {"B", true}, {"C", true}, {"D", true}, {"E", false},
+        {"A", true}, {"B", true},  {"C", true},   {"D", true},   {"E", false},
         {"", false}, {"a", false}, {"AA", false}, {"A ", false}, {"@", false},
     };
     check_text_cases("rating", ph_rating_is_valid, cases, COUNT(cases));
@@ -398,15 +385,24 @@ static void test_ratings(void **state)
 
 /* The codes exactly as docs/API.md lists them, in order. */
 static const char *const category_codes[] = {
-    "accident", "medical", "critical_illness", "term_life", "home_property",
-    "agriculture", "pension", "long_term_care", "liability", "other", NULL};
-static const char *const target_group_codes[] = {
-    "elderly", "disabled", "rural", "low_income", "new_citizens", "special_occupations",
-    "chronic_conditions", "women_children", "small_business", "new_agri", NULL};
+    "accident",    "medical", "critical_illness", "term_life", "home_property",
+    "agriculture", "pension", "long_term_care",   "liability", "other",
+    NULL};
+static const char *const target_group_codes[] = {"elderly",
+                                                 "disabled",
+                                                 "rural",
+                                                 "low_income",
+                                                 "new_citizens",
+                                                 "special_occupations",
+                                                 "chronic_conditions",
+                                                 "women_children",
+                                                 "small_business",
+                                                 "new_agri",
+                                                 NULL};
 static const char *const preexisting_codes[] = {"covered", "partly", "not_covered", NULL};
 static const char *const channel_codes[] = {"online", "offline", "assisted", NULL};
-static const char *const insurer_type_codes[] = {"property", "life", "health", "pension",
-                                                 "agricultural", NULL};
+static const char *const insurer_type_codes[] = {"property", "life",         "health",
+                                                 "pension",  "agricultural", NULL};
 static const char *const status_codes[] = {"published", "suspended", "withdrawn", NULL};
 
 static const struct {

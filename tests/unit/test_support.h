@@ -111,7 +111,7 @@ static inline bool test_has_code(const json_t *items, const char *code)
 {
     size_t i;
     json_t *item;
-    json_array_foreach(items, i, item) {
+    json_array_foreach (items, i, item) {
         const char *c = json_string_value(json_object_get(item, "code"));
         if (c != NULL && strcmp(c, code) == 0)
             return true;
@@ -126,60 +126,79 @@ static inline bool test_has_code(const json_t *items, const char *code)
  * out so that the canonical defaults show. Caller json_decref's. */
 static inline json_t *test_product_body(void)
 {
-    return test_json(
-        "{"
-        "\"name\": \"惠民示范医疗保险\","
-        "\"category\": \"medical\","
-        "\"target_groups\": [\"elderly\", \"low_income\"],"
-        "\"regions\": [\"330000\", \"110105\"],"
-        "\"age_min\": 0,"
-        "\"age_max\": 100,"
-        "\"premium_yuan_per_year\": {\"min\": 59, \"max\": 299.5},"
-        "\"sum_insured_yuan\": 2000000,"
-        "\"deductible_yuan\": 20000,"
-        "\"waiting_period_days\": 30,"
-        "\"preexisting_conditions\": \"partly\","
-        "\"health_questionnaire\": false,"
-        "\"term_months\": 12,"
-        "\"summary\": \"面向老年人和低收入人群的普惠医疗保险，有既往症也能部分报销。\","
-        "\"covered\": [\"住院医疗费用\", \"特定高额药品费用\"],"
-        "\"not_covered\": [\"美容整形\", \"故意自伤\"],"
-        "\"claim\": {\"how\": \"拨打客服电话报案，上传材料后审核赔付。\","
-        "            \"documents\": [\"身份证\", \"医疗费用发票\"], \"settle_days\": 10},"
-        "\"channels\": [\"online\", \"offline\"],"
-        "\"purchase_url\": \"https://insurer.example/buy\","
-        "\"hotline\": \"400-800-1234\","
-        "\"premium_rate\": {\"this_pct\": 60, \"comparable_pct\": 80},"
-        "\"intermediary_fee\": {\"this_pct\": 5, \"comparable_pct\": 15}"
-        "}");
+    return test_json("{"
+                     "\"name\": \"惠民示范医疗保险\","
+                     "\"category\": \"medical\","
+                     "\"target_groups\": [\"elderly\", \"low_income\"],"
+                     "\"regions\": [\"330000\", \"110105\"],"
+                     "\"age_min\": 0,"
+                     "\"age_max\": 100,"
+                     "\"premium_yuan_per_year\": {\"min\": 59, \"max\": 299.5},"
+                     "\"sum_insured_yuan\": 2000000,"
+                     "\"deductible_yuan\": 20000,"
+                     "\"waiting_period_days\": 30,"
+                     "\"preexisting_conditions\": \"partly\","
+                     "\"health_questionnaire\": false,"
+                     "\"term_months\": 12,"
+                     "\"summary\": \"面向老年人和低收入人群的普惠医疗保险，有既往症也能部分报销。\","
+                     "\"covered\": [\"住院医疗费用\", \"特定高额药品费用\"],"
+                     "\"not_covered\": [\"美容整形\", \"故意自伤\"],"
+                     "\"claim\": {\"how\": \"拨打客服电话报案，上传材料后审核赔付。\","
+                     "            \"documents\": [\"身份证\", \"医疗费用发票\"], \"settle_days\": 10},"
+                     "\"channels\": [\"online\", \"offline\"],"
+                     "\"purchase_url\": \"https://insurer.example/buy\","
+                     "\"hotline\": \"400-800-1234\","
+                     "\"premium_rate\": {\"this_pct\": 60, \"comparable_pct\": 80},"
+                     "\"intermediary_fee\": {\"this_pct\": 5, \"comparable_pct\": 15}"
+                     "}");
 }
 
 /* The product fields in canonical (table) order, as docs/API.md lists them. */
 static const char *const test_product_fields[] = {
-    "name", "category", "target_groups", "regions", "age_min", "age_max",
-    "premium_yuan_per_year", "sum_insured_yuan", "deductible_yuan", "reimbursement_pct",
-    "waiting_period_days", "cooling_off_days", "preexisting_conditions",
-    "health_questionnaire", "term_months", "summary", "covered", "not_covered", "claim",
-    "service_commitments", "channels", "purchase_url", "hotline", "premium_rate",
-    "intermediary_fee", NULL,
+    "name",
+    "category",
+    "target_groups",
+    "regions",
+    "age_min",
+    "age_max",
+    "premium_yuan_per_year",
+    "sum_insured_yuan",
+    "deductible_yuan",
+    "reimbursement_pct",
+    "waiting_period_days",
+    "cooling_off_days",
+    "preexisting_conditions",
+    "health_questionnaire",
+    "term_months",
+    "summary",
+    "covered",
+    "not_covered",
+    "claim",
+    "service_commitments",
+    "channels",
+    "purchase_url",
+    "hotline",
+    "premium_rate",
+    "intermediary_fee",
+    NULL,
 };
 
 /* --- problems ------------------------------------------------------------ */
 
 /* Asserts the index-th problem's code and field (field NULL: any field);
  * `label` names the case. */
-static inline void assert_problem_at(const struct ph_problems *problems, size_t index,
-                                     const char *code, const char *field, const char *label)
+static inline void assert_problem_at(const struct ph_problems *problems, size_t index, const char *code,
+                                     const char *field, const char *label)
 {
     json_t *item = json_array_get(problems->items, index);
     const char *got_code = json_string_value(json_object_get(item, "code"));
     const char *got_field = json_string_value(json_object_get(item, "field"));
-    bool same = item != NULL && got_code != NULL && got_field != NULL &&
-                strcmp(got_code, code) == 0 && (field == NULL || strcmp(got_field, field) == 0);
+    bool same = item != NULL && got_code != NULL && got_field != NULL && strcmp(got_code, code) == 0 &&
+                (field == NULL || strcmp(got_field, field) == 0);
     if (!same) {
         char *all = json_dumps(problems->items, JSON_COMPACT);
-        fail_msg("%s: problem %zu: expected (%s, \"%s\"), got (%s, \"%s\"); all: %s", label, index,
-                 code, field ? field : "*", got_code ? got_code : "-", got_field ? got_field : "-",
+        fail_msg("%s: problem %zu: expected (%s, \"%s\"), got (%s, \"%s\"); all: %s", label, index, code,
+                 field ? field : "*", got_code ? got_code : "-", got_field ? got_field : "-",
                  all ? all : "?");
     }
     const char *message = json_string_value(json_object_get(item, "message"));
@@ -281,8 +300,7 @@ static inline void test_db_digest(struct ph_registry *reg, char out[65])
     crypto_hash_sha256_state state;
     crypto_hash_sha256_init(&state);
     char version[32];
-    snprintf(version, sizeof version, "v%lld",
-             (long long)test_sql_int(reg, "PRAGMA user_version"));
+    snprintf(version, sizeof version, "v%lld", (long long)test_sql_int(reg, "PRAGMA user_version"));
     crypto_hash_sha256_update(&state, (const unsigned char *)version, strlen(version));
 
     sqlite3_stmt *tables = NULL;
@@ -312,8 +330,8 @@ static inline void test_db_digest(struct ph_registry *reg, char out[65])
                 crypto_hash_sha256_update(&state, &type, 1);
                 if (type == SQLITE_NULL)
                     continue;
-                const unsigned char *bytes = type == SQLITE_BLOB ? sqlite3_column_blob(rows, c)
-                                                                 : sqlite3_column_text(rows, c);
+                const unsigned char *bytes =
+                    type == SQLITE_BLOB ? sqlite3_column_blob(rows, c) : sqlite3_column_text(rows, c);
                 int len = sqlite3_column_bytes(rows, c);
                 unsigned char len_bytes[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
                                               (unsigned char)(len >> 8), (unsigned char)len};
@@ -349,8 +367,7 @@ static inline void assert_registry_sane(struct ph_registry *reg, int64_t expecte
     assert_true(sqlite3_get_autocommit(reg->db));
 
     assert_int_equal(test_sql_int(reg, "SELECT COUNT(*) FROM log_leaves"), expected_events);
-    assert_int_equal(test_sql_int(reg, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves"),
-                     expected_events);
+    assert_int_equal(test_sql_int(reg, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves"), expected_events);
     int64_t log_size = -1;
     int64_t last_change = -1;
     ph_problems_init(&problems);
@@ -360,18 +377,16 @@ static inline void assert_registry_sane(struct ph_registry *reg, int64_t expecte
     assert_int_equal(log_size, expected_events);
     assert_true(expected_events == 0 ? last_change == 0 : last_change > 0);
 
-    assert_int_equal(test_sql_int(reg,
-                                  "SELECT COUNT(*) FROM products p WHERE p.latest_version IS NOT"
-                                  " (SELECT MAX(version) FROM product_versions v"
-                                  "  WHERE v.product_id = p.id)"
-                                  " OR p.latest_version IS NOT"
-                                  " (SELECT COUNT(*) FROM product_versions v"
-                                  "  WHERE v.product_id = p.id)"),
+    assert_int_equal(test_sql_int(reg, "SELECT COUNT(*) FROM products p WHERE p.latest_version IS NOT"
+                                       " (SELECT MAX(version) FROM product_versions v"
+                                       "  WHERE v.product_id = p.id)"
+                                       " OR p.latest_version IS NOT"
+                                       " (SELECT COUNT(*) FROM product_versions v"
+                                       "  WHERE v.product_id = p.id)"),
                      0);
-    assert_int_equal(test_sql_int(reg,
-                                  "SELECT COUNT(*) FROM product_versions v"
-                                  " WHERE NOT EXISTS (SELECT 1 FROM products p"
-                                  "  WHERE p.id = v.product_id)"),
+    assert_int_equal(test_sql_int(reg, "SELECT COUNT(*) FROM product_versions v"
+                                       " WHERE NOT EXISTS (SELECT 1 FROM products p"
+                                       "  WHERE p.id = v.product_id)"),
                      0);
 
     sqlite3_stmt *stmt = NULL;
@@ -396,8 +411,7 @@ static inline void assert_registry_sane(struct ph_registry *reg, int64_t expecte
     }
     sqlite3_finalize(stmt);
 
-    assert_int_equal(sqlite3_prepare_v2(reg->db, "SELECT data, leaf_hash FROM log_leaves", -1,
-                                        &stmt, NULL),
+    assert_int_equal(sqlite3_prepare_v2(reg->db, "SELECT data, leaf_hash FROM log_leaves", -1, &stmt, NULL),
                      SQLITE_OK);
     while (sqlite3_step(stmt) == SQLITE_ROW) {
         unsigned char expected[crypto_hash_sha256_BYTES];

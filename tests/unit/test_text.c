@@ -9,7 +9,7 @@
 #include "i18n/text.h"
 
 /* A string literal as (bytes, length without the terminating NUL). */
-#define BYTES(s) s, sizeof(s) - 1
+#define BYTES(s)  s, sizeof(s) - 1
 #define MALFORMED ((size_t)-1)
 
 /* --- ph_text_is_valid_utf8 and ph_text_length_chars ---------------------- */
@@ -103,15 +103,30 @@ static const struct control_case control_cases[] = {
     {"ideographic space is not control", BYTES("普惠\xE3\x80\x80保险"), false, false},
     {"BEL 0x07", BYTES("a\x07"), false, true},
     {"BEL 0x07 with newlines allowed", BYTES("a\x07"), true, true},
-    {"DEL 0x7F", BYTES("a\x7F" "b"), true, true},
+    {"DEL 0x7F",
+     BYTES("a\x7F"
+           "b"),
+     true, true},
     {"NUL", BYTES("a\0b"), true, true},
     {"ESC", BYTES("\x1B[31m"), true, true},
-    {"U+0085 next line (C1)", BYTES("a\xC2\x85" "b"), true, true},
+    {"U+0085 next line (C1)",
+     BYTES("a\xC2\x85"
+           "b"),
+     true, true},
     {"U+009B CSI (C1)", BYTES("\xC2\x9B"), false, true},
-    {"U+2028 line separator", BYTES("a\xE2\x80\xA8" "b"), true, true},
-    {"U+2029 paragraph separator", BYTES("a\xE2\x80\xA9" "b"), true, true},
+    {"U+2028 line separator",
+     BYTES("a\xE2\x80\xA8"
+           "b"),
+     true, true},
+    {"U+2029 paragraph separator",
+     BYTES("a\xE2\x80\xA9"
+           "b"),
+     true, true},
     {"U+202A LRE", BYTES("\xE2\x80\xAA"), false, true},
-    {"U+202E RLO bidi override", BYTES("abc\xE2\x80\xAE" "fdp.exe"), false, true},
+    {"U+202E RLO bidi override",
+     BYTES("abc\xE2\x80\xAE"
+           "fdp.exe"),
+     false, true},
     {"U+202E RLO with newlines allowed", BYTES("\xE2\x80\xAE"), true, true},
     {"U+2066 LRI", BYTES("\xE2\x81\xA6"), false, true},
     {"U+2069 PDI", BYTES("\xE2\x81\xA9"), false, true},
@@ -178,8 +193,7 @@ static void test_trim_dup(void **state)
             fail_msg("%s: unexpected NULL", c->label);
         bool same = strcmp(out, c->expected) == 0 && out_len == strlen(c->expected);
         if (!same) {
-            fail_msg("%s: got \"%s\" (%zu bytes), expected \"%s\"", c->label, out, out_len,
-                     c->expected);
+            fail_msg("%s: got \"%s\" (%zu bytes), expected \"%s\"", c->label, out, out_len, c->expected);
         }
         free(out);
     }
