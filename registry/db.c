@@ -249,8 +249,7 @@ sqlite3_stmt *ph_stmt(struct ph_registry *reg, const char *sql, struct ph_proble
     return NULL;
 }
 
-static ph_status tx_exec(struct ph_registry *reg, const char *verb, int depth,
-                         struct ph_problems *problems)
+static ph_status tx_exec(struct ph_registry *reg, const char *verb, int depth, struct ph_problems *problems)
 {
     char sql[48];
     snprintf(sql, sizeof sql, "%s ph_tx_%d", verb, depth);
@@ -305,6 +304,27 @@ void ph_tx_rollback(struct ph_registry *reg)
     reg->tx_depth = 0;
     if (!sqlite3_get_autocommit(reg->db))
         sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+ph_status ph_tx_finish(struct ph_registry *reg, ph_status st, struct ph_problems *problems)
+{
+    if (st == PH_OK)
+        return ph_tx_commit(reg, problems);
+    ph_tx_rollback(reg);
+    return st;
+}
+
+ph_status ph_stmt_exec(struct ph_registry *reg, sqlite3_stmt *stmt, const char *what,
+                       struct ph_problems *problems)
+{
+    int rc = sqlite3_step(stmt);
+    ph_status st = PH_OK;
+    if (rc != SQLITE_DONE) {
+        ph_db_problem(reg, problems, what);
+        st = PH_ERR_INTERNAL;
+    }
+    sqlite3_reset(stmt);
+    return st;
 }
 
 void ph_now_utc(char out[32])

@@ -26,18 +26,17 @@ static ph_status registry_is_empty(struct ph_registry *reg, struct ph_problems *
 /* Names the failing demo record so that a broken dataset is easy to mend. */
 static ph_status fail_at(struct ph_problems *problems, ph_status st, const char *what, size_t index)
 {
-    fprintf(stderr, "puhui: demo data: %s #%zu: %s (%s) %s\n", what, index,
-            ph_problems_first_code(problems), ph_problems_first_field(problems),
-            ph_problems_first_message(problems));
+    fprintf(stderr, "puhui: demo data: %s #%zu: %s (%s) %s\n", what, index, ph_problems_first_code(problems),
+            ph_problems_first_field(problems), ph_problems_first_message(problems));
     return st;
 }
 
-static ph_status load_insurers(struct ph_registry *reg, const json_t *insurers, json_t *ids,
-                               json_t *keys, struct ph_problems *problems)
+static ph_status load_insurers(struct ph_registry *reg, const json_t *insurers, json_t *ids, json_t *keys,
+                               struct ph_problems *problems)
 {
     size_t i;
     json_t *item;
-    json_array_foreach(insurers, i, item) {
+    json_array_foreach (insurers, i, item) {
         json_t *fields = json_deep_copy(item);
         json_object_del(fields, "key");
         json_object_del(fields, "solvency");
@@ -50,8 +49,8 @@ static ph_status load_insurers(struct ph_registry *reg, const json_t *insurers, 
         json_object_set_new(ids, json_string_value(json_object_get(item, "key")), json_integer(id));
 
         json_t *report = NULL;
-        st = ph_solvency_record(reg, id, json_array_get(json_object_get(item, "solvency"), 0),
-                                &report, problems);
+        st = ph_solvency_record(reg, id, json_array_get(json_object_get(item, "solvency"), 0), &report,
+                                problems);
         json_decref(report);
         json_t *key = NULL;
         if (st == PH_OK)
@@ -99,8 +98,8 @@ static ph_status load_product(struct ph_registry *reg, const json_t *item, int64
     }
     const json_t *suspend = json_object_get(item, "suspend");
     if (st == PH_OK && suspend != NULL) {
-        st = ph_product_suspend(reg, regno, json_string_value(json_object_get(suspend, "reason")),
-                                &result, problems);
+        st = ph_product_suspend(reg, regno, json_string_value(json_object_get(suspend, "reason")), &result,
+                                problems);
         json_decref(result);
     }
     return st;
@@ -125,7 +124,7 @@ ph_status ph_demo_load_json(struct ph_registry *reg, const json_t *dataset, json
     size_t versions = 0;
     size_t i;
     json_t *item;
-    json_array_foreach(products, i, item) {
+    json_array_foreach (products, i, item) {
         if (st != PH_OK)
             break;
         const char *insurer_key = json_string_value(json_object_get(item, "insurer"));
@@ -134,11 +133,12 @@ ph_status ph_demo_load_json(struct ph_registry *reg, const json_t *dataset, json
         if (st != PH_OK)
             st = fail_at(problems, st, "product", i);
     }
-    json_array_foreach(insurers, i, item) {
+    json_array_foreach (insurers, i, item) {
         if (st != PH_OK)
             break;
         const json_t *reports = json_object_get(item, "solvency");
-        json_int_t id = json_integer_value(json_object_get(ids, json_string_value(json_object_get(item, "key"))));
+        json_int_t id =
+            json_integer_value(json_object_get(ids, json_string_value(json_object_get(item, "key"))));
         for (size_t r = 1; r < json_array_size(reports) && st == PH_OK; r++) {
             json_t *report = NULL;
             st = ph_solvency_record(reg, id, json_array_get(reports, r), &report, problems);
@@ -152,9 +152,9 @@ ph_status ph_demo_load_json(struct ph_registry *reg, const json_t *dataset, json
     else
         ph_tx_rollback(reg);
     if (st == PH_OK)
-        *out = json_pack("{s:I, s:I, s:I, s:O}", "insurers", (json_int_t)json_array_size(insurers),
-                         "products", (json_int_t)json_array_size(products), "versions",
-                         (json_int_t)versions, "keys", keys);
+        *out =
+            json_pack("{s:I, s:I, s:I, s:O}", "insurers", (json_int_t)json_array_size(insurers), "products",
+                      (json_int_t)json_array_size(products), "versions", (json_int_t)versions, "keys", keys);
     json_decref(ids);
     json_decref(keys);
     return st;
@@ -163,7 +163,8 @@ ph_status ph_demo_load_json(struct ph_registry *reg, const json_t *dataset, json
 ph_status ph_demo_load(struct ph_registry *reg, json_t **out, struct ph_problems *problems)
 {
     json_error_t error;
-    json_t *dataset = json_loadb((const char *)ph_demo_json, ph_demo_json_len, JSON_REJECT_DUPLICATES, &error);
+    json_t *dataset =
+        json_loadb((const char *)ph_demo_json, ph_demo_json_len, JSON_REJECT_DUPLICATES, &error);
     if (dataset == NULL) {
         ph_problems_add(problems, "internal", "", "演示数据损坏（第 %d 行）：%s", error.line, error.text);
         return PH_ERR_INTERNAL;

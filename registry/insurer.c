@@ -54,8 +54,8 @@ static ph_status insurer_exists(struct ph_registry *reg, int64_t insurer_id, str
     return PH_ERR_NOT_FOUND;
 }
 
-static json_t *solvency_json(const char *quarter, double core, double comprehensive,
-                             const char *rating, const char *recorded_at)
+static json_t *solvency_json(const char *quarter, double core, double comprehensive, const char *rating,
+                             const char *recorded_at)
 {
     bool adequate = ph_solvency_is_adequate(core, comprehensive, rating);
     return json_pack("{s:s, s:f, s:f, s:s, s:b, s:s, s:s}", "quarter", quarter, "core_pct", core,
@@ -84,8 +84,8 @@ ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_
         double comprehensive = sqlite3_column_double(stmt, 2);
         const char *rating = ph_column_text(stmt, 3);
         *out_adequate = ph_solvency_is_adequate(core, comprehensive, rating);
-        *out_report = solvency_json(ph_column_text(stmt, 0), core, comprehensive, rating,
-                                    ph_column_text(stmt, 4));
+        *out_report =
+            solvency_json(ph_column_text(stmt, 0), core, comprehensive, rating, ph_column_text(stmt, 4));
     } else if (rc == SQLITE_DONE) {
         *out_report = json_null();
     }
@@ -123,8 +123,8 @@ ph_status ph_insurer_may_file(struct ph_registry *reg, int64_t insurer_id, struc
     return st;
 }
 
-ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const json_t *report,
-                             json_t **out, struct ph_problems *problems)
+ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const json_t *report, json_t **out,
+                             struct ph_problems *problems)
 {
     static const char sql_insert[] =
         "INSERT INTO solvency_reports (insurer_id, quarter, core_pct, comprehensive_pct, rating,"
@@ -148,24 +148,18 @@ ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const 
     sqlite3_stmt *stmt = st == PH_OK ? ph_stmt(reg, sql_insert, problems) : NULL;
     if (stmt != NULL) {
         sqlite3_bind_int64(stmt, 1, insurer_id);
-        sqlite3_bind_text(stmt, 2, json_string_value(json_object_get(clean, "quarter")), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(stmt, 2, json_string_value(json_object_get(clean, "quarter")), -1,
+                          SQLITE_TRANSIENT);
         sqlite3_bind_double(stmt, 3, json_number_value(json_object_get(clean, "core_pct")));
         sqlite3_bind_double(stmt, 4, json_number_value(json_object_get(clean, "comprehensive_pct")));
         sqlite3_bind_text(stmt, 5, json_string_value(json_object_get(clean, "rating")), -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(stmt, 6, now, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(stmt, 7, log_index);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            ph_db_problem(reg, problems, "solvency insert");
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
+        st = ph_stmt_exec(reg, stmt, "solvency insert", problems);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
-    if (st == PH_OK)
-        st = ph_tx_commit(reg, problems);
-    else
-        ph_tx_rollback(reg);
+    st = ph_tx_finish(reg, st, problems);
     if (st == PH_OK) {
         *out = solvency_json(json_string_value(json_object_get(clean, "quarter")),
                              json_number_value(json_object_get(clean, "core_pct")),
@@ -196,7 +190,8 @@ ph_status ph_insurer_add(struct ph_registry *reg, const json_t *insurer, json_t 
     const char *uscc = json_string_value(json_object_get(clean, "uscc"));
     const char *name = json_string_value(json_object_get(clean, "name"));
     if (strcmp(json_string_value(json_object_get(clean, "region")), "000000") == 0) {
-        ph_problems_add(problems, "region_invalid", "region", "总部所在地要写具体的省、市或区县代码，不能写全国（000000）。");
+        ph_problems_add(problems, "region_invalid", "region",
+                        "总部所在地要写具体的省、市或区县代码，不能写全国（000000）。");
         json_decref(clean);
         return PH_ERR_INVALID;
     }
@@ -228,26 +223,20 @@ ph_status ph_insurer_add(struct ph_registry *reg, const json_t *insurer, json_t 
     int64_t id = 0;
     sqlite3_stmt *stmt = st == PH_OK ? ph_stmt(reg, sql_insert, problems) : NULL;
     if (stmt != NULL) {
-        static const char *const columns[] = {"uscc", "name", "short_name", "type", "region", "website", "hotline"};
+        static const char *const columns[] = {"uscc",   "name",    "short_name", "type",
+                                              "region", "website", "hotline"};
         for (int i = 0; i < 7; i++)
             sqlite3_bind_text(stmt, i + 1, json_string_value(json_object_get(clean, columns[i])), -1,
                               SQLITE_STATIC);
         sqlite3_bind_text(stmt, 8, now, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 9, log_index);
-        if (sqlite3_step(stmt) == SQLITE_DONE) {
+        st = ph_stmt_exec(reg, stmt, "insurer insert", problems);
+        if (st == PH_OK)
             id = sqlite3_last_insert_rowid(reg->db);
-        } else {
-            ph_db_problem(reg, problems, "insurer insert");
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
-    if (st == PH_OK)
-        st = ph_tx_commit(reg, problems);
-    else
-        ph_tx_rollback(reg);
+    st = ph_tx_finish(reg, st, problems);
     json_decref(clean);
     if (st != PH_OK)
         return st;
@@ -260,14 +249,12 @@ static json_t *insurer_row_json(sqlite3_stmt *stmt)
 {
     const char *type = ph_column_text(stmt, 4);
     const char *region = ph_column_text(stmt, 5);
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:I}",
-                     "id", (json_int_t)sqlite3_column_int64(stmt, 0),
-                     "name", ph_column_text(stmt, 1), "short_name", ph_column_text(stmt, 2),
-                     "uscc", ph_column_text(stmt, 3), "type", type,
-                     "type_zh", ph_enum_label(&ph_enum_insurer_type, type),
-                     "region", region, "website", ph_column_text(stmt, 6),
-                     "hotline", ph_column_text(stmt, 7), "created_at", ph_column_text(stmt, 8),
-                     "log_index", (json_int_t)sqlite3_column_int64(stmt, 9));
+    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:I}", "id",
+                     (json_int_t)sqlite3_column_int64(stmt, 0), "name", ph_column_text(stmt, 1), "short_name",
+                     ph_column_text(stmt, 2), "uscc", ph_column_text(stmt, 3), "type", type, "type_zh",
+                     ph_enum_label(&ph_enum_insurer_type, type), "region", region, "website",
+                     ph_column_text(stmt, 6), "hotline", ph_column_text(stmt, 7), "created_at",
+                     ph_column_text(stmt, 8), "log_index", (json_int_t)sqlite3_column_int64(stmt, 9));
 }
 
 /* Adds solvency and product counts to an insurer object. */
@@ -299,11 +286,10 @@ static ph_status add_insurer_details(struct ph_registry *reg, json_t *insurer, b
         char url[64];
         snprintf(url, sizeof url, "/api/v1/products/%s", regno);
         json_array_append_new(products,
-                              json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "registration_no", regno,
-                                        "name", ph_column_text(stmt, 1), "category",
-                                        ph_column_text(stmt, 2), "status", ph_column_text(stmt, 3),
-                                        "version", (json_int_t)sqlite3_column_int64(stmt, 4),
-                                        "url", url));
+                              json_pack("{s:s, s:s, s:s, s:s, s:I, s:s}", "registration_no", regno, "name",
+                                        ph_column_text(stmt, 1), "category", ph_column_text(stmt, 2),
+                                        "status", ph_column_text(stmt, 3), "version",
+                                        (json_int_t)sqlite3_column_int64(stmt, 4), "url", url));
     }
     sqlite3_reset(stmt);
     (void)rc;
@@ -367,7 +353,7 @@ ph_status ph_insurer_list(struct ph_registry *reg, json_t **out, struct ph_probl
     }
     size_t i;
     json_t *insurer;
-    json_array_foreach(items, i, insurer) {
+    json_array_foreach (items, i, insurer) {
         ph_status st = add_insurer_details(reg, insurer, false, problems);
         if (st != PH_OK) {
             json_decref(items);
@@ -418,34 +404,24 @@ ph_status ph_key_issue(struct ph_registry *reg, int64_t insurer_id, json_t **out
         sqlite3_bind_blob(stmt, 2, hash, sizeof hash, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 3, prefix, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 4, now, -1, SQLITE_STATIC);
-        if (sqlite3_step(stmt) == SQLITE_DONE) {
+        st = ph_stmt_exec(reg, stmt, "key insert", problems);
+        if (st == PH_OK)
             key_id = sqlite3_last_insert_rowid(reg->db);
-        } else {
-            ph_db_problem(reg, problems, "key insert");
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
+    st = ph_tx_finish(reg, st, problems);
     if (st == PH_OK)
-        st = ph_tx_commit(reg, problems);
-    else
-        ph_tx_rollback(reg);
-    if (st == PH_OK)
-        *out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "key_id", (json_int_t)key_id,
-                         "insurer_id", (json_int_t)insurer_id, "key", key, "prefix", prefix,
-                         "created_at", now, "note_zh",
+        *out = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "key_id", (json_int_t)key_id, "insurer_id",
+                         (json_int_t)insurer_id, "key", key, "prefix", prefix, "created_at", now, "note_zh",
                          "这是唯一一次显示完整密钥，请马上妥善保存。平台只保存它的摘要，无法找回。");
     sodium_memzero(key, sizeof key);
     return st;
 }
 
-ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out,
-                        struct ph_problems *problems)
+ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out, struct ph_problems *problems)
 {
-    static const char sql_revoke[] =
-        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+    static const char sql_revoke[] = "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
     static const char sql_get[] =
         "SELECT id, insurer_id, prefix, created_at, revoked_at FROM api_keys WHERE id = ?";
     *out = NULL;
@@ -456,11 +432,7 @@ ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out,
     if (stmt != NULL) {
         sqlite3_bind_text(stmt, 1, now, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 2, key_id);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            ph_db_problem(reg, problems, "key revoke");
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
+        st = ph_stmt_exec(reg, stmt, "key revoke", problems);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
@@ -470,18 +442,16 @@ ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out,
         if (sqlite3_step(get) == SQLITE_ROW) {
             *out = json_pack("{s:I, s:I, s:s, s:s, s:s?}", "key_id", (json_int_t)sqlite3_column_int64(get, 0),
                              "insurer_id", (json_int_t)sqlite3_column_int64(get, 1), "prefix",
-                             ph_column_text(get, 2), "created_at", ph_column_text(get, 3),
-                             "revoked_at", ph_column_text(get, 4));
+                             ph_column_text(get, 2), "created_at", ph_column_text(get, 3), "revoked_at",
+                             ph_column_text(get, 4));
         } else {
-            ph_problems_add(problems, "key_not_found", "key_id", "没有编号为 %lld 的密钥。", (long long)key_id);
+            ph_problems_add(problems, "key_not_found", "key_id", "没有编号为 %lld 的密钥。",
+                            (long long)key_id);
             st = PH_ERR_NOT_FOUND;
         }
         sqlite3_reset(get);
     }
-    if (st == PH_OK)
-        st = ph_tx_commit(reg, problems);
-    else
-        ph_tx_rollback(reg);
+    st = ph_tx_finish(reg, st, problems);
     if (st != PH_OK) {
         json_decref(*out);
         *out = NULL;
@@ -489,12 +459,10 @@ ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out,
     return st;
 }
 
-ph_status ph_key_list(struct ph_registry *reg, int64_t insurer_id, json_t **out,
-                      struct ph_problems *problems)
+ph_status ph_key_list(struct ph_registry *reg, int64_t insurer_id, json_t **out, struct ph_problems *problems)
 {
-    static const char sql[] =
-        "SELECT id, insurer_id, prefix, created_at, revoked_at FROM api_keys"
-        " WHERE ?1 = 0 OR insurer_id = ?1 ORDER BY id";
+    static const char sql[] = "SELECT id, insurer_id, prefix, created_at, revoked_at FROM api_keys"
+                              " WHERE ?1 = 0 OR insurer_id = ?1 ORDER BY id";
     *out = NULL;
     sqlite3_stmt *stmt = ph_stmt(reg, sql, problems);
     if (stmt == NULL)
@@ -502,12 +470,11 @@ ph_status ph_key_list(struct ph_registry *reg, int64_t insurer_id, json_t **out,
     sqlite3_bind_int64(stmt, 1, insurer_id);
     json_t *items = json_array();
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-        json_array_append_new(items,
-                              json_pack("{s:I, s:I, s:s, s:s, s:s?}", "key_id",
-                                        (json_int_t)sqlite3_column_int64(stmt, 0), "insurer_id",
-                                        (json_int_t)sqlite3_column_int64(stmt, 1), "prefix",
-                                        ph_column_text(stmt, 2), "created_at", ph_column_text(stmt, 3),
-                                        "revoked_at", ph_column_text(stmt, 4)));
+        json_array_append_new(items, json_pack("{s:I, s:I, s:s, s:s, s:s?}", "key_id",
+                                               (json_int_t)sqlite3_column_int64(stmt, 0), "insurer_id",
+                                               (json_int_t)sqlite3_column_int64(stmt, 1), "prefix",
+                                               ph_column_text(stmt, 2), "created_at", ph_column_text(stmt, 3),
+                                               "revoked_at", ph_column_text(stmt, 4)));
     }
     sqlite3_reset(stmt);
     *out = json_pack("{s:I, s:o}", "total", (json_int_t)json_array_size(items), "items", items);

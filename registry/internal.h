@@ -41,6 +41,13 @@ sqlite3_stmt *ph_stmt(struct ph_registry *reg, const char *sql, struct ph_proble
 ph_status ph_tx_begin(struct ph_registry *reg, struct ph_problems *problems);
 ph_status ph_tx_commit(struct ph_registry *reg, struct ph_problems *problems);
 void ph_tx_rollback(struct ph_registry *reg);
+/* Commits when st is PH_OK, rolls back otherwise; returns the final status. */
+ph_status ph_tx_finish(struct ph_registry *reg, ph_status st, struct ph_problems *problems);
+
+/* Steps a bound write statement to SQLITE_DONE and resets it. On failure
+ * adds an `internal` problem naming `what` and returns PH_ERR_INTERNAL. */
+ph_status ph_stmt_exec(struct ph_registry *reg, sqlite3_stmt *stmt, const char *what,
+                       struct ph_problems *problems);
 
 /* Adds an `internal` problem carrying SQLite's message to the log only. */
 void ph_db_problem(struct ph_registry *reg, struct ph_problems *problems, const char *what);
@@ -59,8 +66,8 @@ void ph_date_china_after_days(int64_t days, char out[16]);
  * leaf's bytes are the canonical JSON (sorted keys, compact) of
  * {"event": event, "time": now, ...record}; its hash is RFC 9162's
  * SHA-256(0x00 || bytes). *out_index gets the leaf's index. */
-ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *record,
-                         int64_t *out_index, struct ph_problems *problems);
+ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *record, int64_t *out_index,
+                         struct ph_problems *problems);
 
 /* Hex SHA-256 of bytes into out (65 bytes). */
 void ph_sha256_hex(const void *bytes, size_t len, char out[65]);
@@ -73,8 +80,7 @@ ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_
 /* Problems for policy 十九 if the insurer may not register or change
  * products now: PH_ERR_FORBIDDEN with solvency_inadequate or
  * solvency_unreported. */
-ph_status ph_insurer_may_file(struct ph_registry *reg, int64_t insurer_id,
-                              struct ph_problems *problems);
+ph_status ph_insurer_may_file(struct ph_registry *reg, int64_t insurer_id, struct ph_problems *problems);
 
 /* The JSON text of a column, parsed; NULL on failure. */
 json_t *ph_column_json(sqlite3_stmt *stmt, int column);

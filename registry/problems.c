@@ -17,8 +17,7 @@ void ph_problems_release(struct ph_problems *problems)
     problems->items = NULL;
 }
 
-void ph_problems_add(struct ph_problems *problems, const char *code, const char *field,
-                     const char *fmt, ...)
+void ph_problems_add(struct ph_problems *problems, const char *code, const char *field, const char *fmt, ...)
 {
     if (json_array_size(problems->items) >= PH_PROBLEMS_MAX || problems->items == NULL) {
         problems->dropped++;
@@ -36,8 +35,7 @@ void ph_problems_add(struct ph_problems *problems, const char *code, const char 
     else
         snprintf(full_field, sizeof full_field, "%s%s", problems->field_prefix, field);
 
-    json_t *item = json_pack("{s:s, s:s, s:s}", "code", code, "field", full_field,
-                             "message", message);
+    json_t *item = json_pack("{s:s, s:s, s:s}", "code", code, "field", full_field, "message", message);
     if (item == NULL || json_array_append_new(problems->items, item) != 0)
         problems->dropped++;
 }
@@ -47,8 +45,7 @@ size_t ph_problems_count(const struct ph_problems *problems)
     return json_array_size(problems->items) + problems->dropped;
 }
 
-static const char *first_string(const struct ph_problems *problems, const char *key,
-                                const char *fallback)
+static const char *first_string(const struct ph_problems *problems, const char *key, const char *fallback)
 {
     json_t *first = json_array_get(problems->items, 0);
     const char *value = json_string_value(json_object_get(first, key));
@@ -75,9 +72,8 @@ json_t *ph_problems_to_json(const struct ph_problems *problems, int http_status)
     json_t *errors = json_deep_copy(problems->items);
     if (errors == NULL)
         errors = json_array();
-    return json_pack("{s:{s:i, s:s, s:s, s:s, s:o, s:I}}", "error", "status", http_status,
-                     "code", ph_problems_first_code(problems), "field",
-                     ph_problems_first_field(problems), "message",
+    return json_pack("{s:{s:i, s:s, s:s, s:s, s:o, s:I}}", "error", "status", http_status, "code",
+                     ph_problems_first_code(problems), "field", ph_problems_first_field(problems), "message",
                      ph_problems_first_message(problems), "errors", errors, "count",
                      (json_int_t)ph_problems_count(problems));
 }

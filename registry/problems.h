@@ -38,9 +38,9 @@ typedef enum ph_status {
 #define PH_PROBLEMS_MAX 200
 
 struct ph_problems {
-    json_t *items;          /* array of {code, field, message}; owned */
-    char field_prefix[48];  /* prepended to every field added, e.g. "products[3]." */
-    size_t dropped;         /* problems past PH_PROBLEMS_MAX, counted not kept */
+    json_t *items;         /* array of {code, field, message}; owned */
+    char field_prefix[48]; /* prepended to every field added, e.g. "products[3]." */
+    size_t dropped;        /* problems past PH_PROBLEMS_MAX, counted not kept */
 };
 
 void ph_problems_init(struct ph_problems *problems);
@@ -49,8 +49,8 @@ void ph_problems_release(struct ph_problems *problems);
 /* Adds one problem. `field` may be NULL or "". The message is formatted
  * with vsnprintf and capped at 512 bytes. Allocation failures are absorbed
  * (the problem count still grows) so callers never need a second path. */
-void ph_problems_add(struct ph_problems *problems, const char *code, const char *field,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ph_problems_add(struct ph_problems *problems, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 size_t ph_problems_count(const struct ph_problems *problems);
 

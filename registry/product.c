@@ -45,8 +45,7 @@ static const char sql_insert_version[] =
     "INSERT INTO product_versions (product_id, version, body, body_sha256, change_reason,"
     " created_at, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-static ph_status next_registration_no(struct ph_registry *reg, char out[16],
-                                      struct ph_problems *problems)
+static ph_status next_registration_no(struct ph_registry *reg, char out[16], struct ph_problems *problems)
 {
     char today[16];
     ph_today_china(today);
@@ -75,8 +74,7 @@ static ph_status next_registration_no(struct ph_registry *reg, char out[16],
 /* Inserts one version row and its log leaf. `event` names the leaf. */
 static ph_status insert_version(struct ph_registry *reg, int64_t product_id, const char *regno,
                                 int64_t insurer_id, int64_t version, const json_t *body,
-                                const char *change_reason, const char *event,
-                                struct ph_problems *problems)
+                                const char *change_reason, const char *event, struct ph_problems *problems)
 {
     char *text = json_dumps(body, PH_JSON_COMPACT);
     if (text == NULL) {
@@ -86,9 +84,9 @@ static ph_status insert_version(struct ph_registry *reg, int64_t product_id, con
     char sha[65];
     ph_sha256_hex(text, strlen(text), sha);
 
-    json_t *leaf = json_pack("{s:s, s:I, s:I, s:s, s:s?}", "registration_no", regno, "version",
-                             (json_int_t)version, "insurer_id", (json_int_t)insurer_id,
-                             "body_sha256", sha, "change_reason", change_reason);
+    json_t *leaf =
+        json_pack("{s:s, s:I, s:I, s:s, s:s?}", "registration_no", regno, "version", (json_int_t)version,
+                  "insurer_id", (json_int_t)insurer_id, "body_sha256", sha, "change_reason", change_reason);
     int64_t log_index = -1;
     ph_status st = ph_tlog_append(reg, event, leaf, &log_index, problems);
     json_decref(leaf);
@@ -105,11 +103,7 @@ static ph_status insert_version(struct ph_registry *reg, int64_t product_id, con
             sqlite3_bind_text(stmt, 5, change_reason, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 6, now, -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 7, log_index);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            ph_db_problem(reg, problems, "version insert");
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
+        st = ph_stmt_exec(reg, stmt, "version insert", problems);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
@@ -121,8 +115,8 @@ static json_t *write_result(const char *regno, int64_t version, json_t *warnings
 {
     char url[64];
     snprintf(url, sizeof url, "/api/v1/products/%s", regno);
-    return json_pack("{s:s, s:I, s:s, s:O}", "registration_no", regno, "version",
-                     (json_int_t)version, "url", url, "warnings", warnings);
+    return json_pack("{s:s, s:I, s:s, s:O}", "registration_no", regno, "version", (json_int_t)version, "url",
+                     url, "warnings", warnings);
 }
 
 /* Stores one validated body as a new product, inside the caller's transaction. */
@@ -151,38 +145,28 @@ static ph_status insert_product(struct ph_registry *reg, int64_t insurer_id, con
         return PH_ERR_INTERNAL;
     }
     int64_t product_id = sqlite3_last_insert_rowid(reg->db);
-    st = insert_version(reg, product_id, regno, insurer_id, 1, product, NULL, "product_registered",
-                        problems);
+    st = insert_version(reg, product_id, regno, insurer_id, 1, product, NULL, "product_registered", problems);
     if (st == PH_OK)
         *out = write_result(regno, 1, warnings);
     return st;
 }
 
-/* Commits on success, rolls back otherwise; returns the final status. */
-static ph_status finish(struct ph_registry *reg, ph_status st, struct ph_problems *problems)
-{
-    if (st == PH_OK)
-        return ph_tx_commit(reg, problems);
-    ph_tx_rollback(reg);
-    return st;
-}
-
-ph_status ph_product_register(struct ph_registry *reg, int64_t insurer_id, const json_t *body,
-                              json_t **out, struct ph_problems *problems)
+ph_status ph_product_register(struct ph_registry *reg, int64_t insurer_id, const json_t *body, json_t **out,
+                              struct ph_problems *problems)
 {
     *out = NULL;
     json_t *warnings = json_array();
     json_t *product = NULL;
     json_t *unused_reason = NULL;
-    ph_status st = ph_product_validate(body, PH_VALIDATE_REGISTER, &product, &unused_reason,
-                                       warnings, problems);
+    ph_status st =
+        ph_product_validate(body, PH_VALIDATE_REGISTER, &product, &unused_reason, warnings, problems);
     if (st == PH_OK)
         st = ph_tx_begin(reg, problems);
     if (st == PH_OK) {
         st = ph_insurer_may_file(reg, insurer_id, problems);
         if (st == PH_OK)
             st = insert_product(reg, insurer_id, product, warnings, out, problems);
-        st = finish(reg, st, problems);
+        st = ph_tx_finish(reg, st, problems);
     }
     if (st != PH_OK) {
         json_decref(*out);
@@ -193,9 +177,8 @@ ph_status ph_product_register(struct ph_registry *reg, int64_t insurer_id, const
     return st;
 }
 
-ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id,
-                                    const json_t *bodies, json_t **out,
-                                    struct ph_problems *problems)
+ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id, const json_t *bodies,
+                                    json_t **out, struct ph_problems *problems)
 {
     *out = NULL;
     if (!json_is_array(bodies)) {
@@ -205,8 +188,8 @@ ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id,
     }
     size_t n = json_array_size(bodies);
     if (n == 0 || n > PH_BATCH_MAX) {
-        ph_problems_add(problems, "batch_length", "products",
-                        "一次可以登记 1 到 %d 个产品，现在是 %zu 个。", PH_BATCH_MAX, n);
+        ph_problems_add(problems, "batch_length", "products", "一次可以登记 1 到 %d 个产品，现在是 %zu 个。",
+                        PH_BATCH_MAX, n);
         return PH_ERR_INVALID;
     }
     /* Validate everything first, so that the insurer hears every problem of
@@ -226,8 +209,8 @@ ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id,
             snprintf(field, sizeof field, "products[%zu]", i);
             ph_problems_add(problems, "field_type", field, "第 %zu 个产品的格式不对，应该是对象。", i + 1);
             st = PH_ERR_INVALID;
-        } else if (ph_product_validate(body, PH_VALIDATE_REGISTER, &product, &unused_reason,
-                                       item_warnings, problems) != PH_OK) {
+        } else if (ph_product_validate(body, PH_VALIDATE_REGISTER, &product, &unused_reason, item_warnings,
+                                       problems) != PH_OK) {
             st = PH_ERR_INVALID;
         }
         json_array_append_new(products, product != NULL ? product : json_null());
@@ -242,12 +225,12 @@ ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id,
         st = ph_insurer_may_file(reg, insurer_id, problems);
         for (size_t i = 0; i < n && st == PH_OK; i++) {
             json_t *result = NULL;
-            st = insert_product(reg, insurer_id, json_array_get(products, i),
-                                json_array_get(warnings, i), &result, problems);
+            st = insert_product(reg, insurer_id, json_array_get(products, i), json_array_get(warnings, i),
+                                &result, problems);
             if (st == PH_OK)
                 json_array_append_new(items, result);
         }
-        st = finish(reg, st, problems);
+        st = ph_tx_finish(reg, st, problems);
     }
     if (st == PH_OK)
         *out = json_pack("{s:I, s:O}", "count", (json_int_t)n, "items", items);
@@ -269,9 +252,8 @@ struct product_row {
 static ph_status load_product_row(struct ph_registry *reg, const char *regno, struct product_row *row,
                                   struct ph_problems *problems)
 {
-    static const char sql[] =
-        "SELECT id, insurer_id, latest_version, status, date(registered_at, '+8 hours')"
-        " FROM products WHERE registration_no = ?";
+    static const char sql[] = "SELECT id, insurer_id, latest_version, status, date(registered_at, '+8 hours')"
+                              " FROM products WHERE registration_no = ?";
     if (!ph_registration_no_is_valid(regno)) {
         product_not_found(problems, regno);
         return PH_ERR_NOT_FOUND;
@@ -296,13 +278,12 @@ static ph_status load_product_row(struct ph_registry *reg, const char *regno, st
 }
 
 /* Ownership and state checks shared by the insurer's writes. */
-static ph_status check_owner_may_change(const struct product_row *row, int64_t insurer_id,
-                                        const char *regno, bool allow_suspended,
-                                        struct ph_problems *problems)
+static ph_status check_owner_may_change(const struct product_row *row, int64_t insurer_id, const char *regno,
+                                        bool allow_suspended, struct ph_problems *problems)
 {
     if (row->insurer_id != insurer_id) {
-        ph_problems_add(problems, "not_owner", "registration_no",
-                        "产品 %s 不是贵公司登记的，不能修改。", regno);
+        ph_problems_add(problems, "not_owner", "registration_no", "产品 %s 不是贵公司登记的，不能修改。",
+                        regno);
         return PH_ERR_FORBIDDEN;
     }
     if (strcmp(row->status, "withdrawn") == 0) {
@@ -340,26 +321,23 @@ ph_status ph_product_update(struct ph_registry *reg, int64_t insurer_id, const c
         st = ph_product_validate(body, PH_VALIDATE_UPDATE, &product, &reason, warnings, problems);
     int64_t version = row.latest_version + 1;
     if (st == PH_OK)
-        st = insert_version(reg, row.id, regno, insurer_id, version, product,
-                            json_string_value(reason), "product_version_published", problems);
+        st = insert_version(reg, row.id, regno, insurer_id, version, product, json_string_value(reason),
+                            "product_version_published", problems);
     sqlite3_stmt *stmt = st == PH_OK ? ph_stmt(reg, sql_update, problems) : NULL;
     if (stmt != NULL) {
         char now[32];
         ph_now_utc(now);
         sqlite3_bind_int64(stmt, 1, version);
         sqlite3_bind_text(stmt, 2, json_string_value(json_object_get(product, "name")), -1, SQLITE_STATIC);
-        sqlite3_bind_text(stmt, 3, json_string_value(json_object_get(product, "category")), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, json_string_value(json_object_get(product, "category")), -1,
+                          SQLITE_STATIC);
         sqlite3_bind_text(stmt, 4, now, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(stmt, 5, row.id);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            ph_db_problem(reg, problems, "product update");
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
+        st = ph_stmt_exec(reg, stmt, "product update", problems);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
-    st = finish(reg, st, problems);
+    st = ph_tx_finish(reg, st, problems);
     if (st == PH_OK)
         *out = write_result(regno, version, warnings);
     json_decref(product);
@@ -370,9 +348,9 @@ ph_status ph_product_update(struct ph_registry *reg, int64_t insurer_id, const c
 
 /* Runs one UPDATE of a product's state with its log leaf, in a transaction,
  * then returns the product as the public sees it. */
-static ph_status change_state(struct ph_registry *reg, const char *regno, int64_t product_id,
-                              const char *sql, const char *const binds[4], const char *event,
-                              json_t *leaf, json_t **out, struct ph_problems *problems)
+static ph_status change_state(struct ph_registry *reg, const char *regno, int64_t product_id, const char *sql,
+                              const char *const binds[4], const char *event, json_t *leaf, json_t **out,
+                              struct ph_problems *problems)
 {
     ph_status st = ph_tlog_append(reg, event, leaf, NULL, problems);
     sqlite3_stmt *stmt = st == PH_OK ? ph_stmt(reg, sql, problems) : NULL;
@@ -381,15 +359,11 @@ static ph_status change_state(struct ph_registry *reg, const char *regno, int64_
         for (; i < 4 && binds[i] != NULL; i++)
             sqlite3_bind_text(stmt, i + 1, binds[i], -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, i + 1, product_id);
-        if (sqlite3_step(stmt) != SQLITE_DONE) {
-            ph_db_problem(reg, problems, event);
-            st = PH_ERR_INTERNAL;
-        }
-        sqlite3_reset(stmt);
+        st = ph_stmt_exec(reg, stmt, event, problems);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
-    st = finish(reg, st, problems);
+    st = ph_tx_finish(reg, st, problems);
     if (st == PH_OK)
         st = ph_product_get(reg, regno, 0, out, problems);
     return st;
@@ -442,14 +416,14 @@ ph_status ph_product_withdraw(struct ph_registry *reg, int64_t insurer_id, const
     return st;
 }
 
-ph_status ph_product_suspend(struct ph_registry *reg, const char *regno, const char *reason,
-                             json_t **out, struct ph_problems *problems)
+ph_status ph_product_suspend(struct ph_registry *reg, const char *regno, const char *reason, json_t **out,
+                             struct ph_problems *problems)
 {
     static const char sql[] =
         "UPDATE products SET status = 'suspended', suspended_at = ?, suspension_reason = ?,"
         " updated_at = ? WHERE id = ?";
-    static const struct ph_field_rule reason_rule = {
-        "reason", "暂停原因", K_TEXT, true, 2, 200, 0, false, 0, 0, NULL, NULL};
+    static const struct ph_field_rule reason_rule = {"reason", "暂停原因", K_TEXT, true, 2,    200,
+                                                     0,        false,      0,      0,    NULL, NULL};
     *out = NULL;
     json_t *given = json_string(reason != NULL ? reason : "");
     json_t *clean = ph_validate_value(&reason_rule, "reason", given, problems);
@@ -461,7 +435,8 @@ ph_status ph_product_suspend(struct ph_registry *reg, const char *regno, const c
     if (st == PH_OK)
         st = load_product_row(reg, regno, &row, problems);
     if (st == PH_OK && strcmp(row.status, "published") != 0) {
-        ph_problems_add(problems, strcmp(row.status, "withdrawn") == 0 ? "product_withdrawn" : "product_suspended",
+        ph_problems_add(problems,
+                        strcmp(row.status, "withdrawn") == 0 ? "product_withdrawn" : "product_suspended",
                         "registration_no", "产品 %s 现在的状态是“%s”，不能暂停。", regno,
                         ph_enum_label(&ph_enum_product_status, row.status));
         st = PH_ERR_CONFLICT;
@@ -517,8 +492,8 @@ static json_t *flag(const char *code, const char *field, const char *message)
     return json_pack("{s:s, s:s, s:s}", "code", code, "field", field, "message", message);
 }
 
-static void add_comparison_flag(json_t *flags, const json_t *body, const char *field,
-                                const char *code, const char *what_zh)
+static void add_comparison_flag(json_t *flags, const json_t *body, const char *field, const char *code,
+                                const char *what_zh)
 {
     const json_t *cmp = json_object_get(body, field);
     double this_pct = json_number_value(json_object_get(cmp, "this_pct"));
@@ -528,8 +503,8 @@ static void add_comparison_flag(json_t *flags, const json_t *body, const char *f
     const char *reason = json_string_value(json_object_get(cmp, "reason"));
     char message[1024];
     snprintf(message, sizeof message,
-             "注意：这款产品的%s（%g%%）不低于同类普通产品（%g%%）。保险公司的说明：%s",
-             what_zh, this_pct, comparable_pct, reason != NULL ? reason : "（未说明）");
+             "注意：这款产品的%s（%g%%）不低于同类普通产品（%g%%）。保险公司的说明：%s", what_zh, this_pct,
+             comparable_pct, reason != NULL ? reason : "（未说明）");
     json_array_append_new(flags, flag(code, field, message));
 }
 
@@ -559,8 +534,8 @@ static const char sql_get[] =
     " JOIN insurers i ON i.id = p.insurer_id"
     " WHERE p.registration_no = ?1";
 
-ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t version,
-                         json_t **out, struct ph_problems *problems)
+ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t version, json_t **out,
+                         struct ph_problems *problems)
 {
     *out = NULL;
     if (!ph_registration_no_is_valid(regno)) {
@@ -582,8 +557,8 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
         if (version == 0 || !product_exists(reg, regno))
             product_not_found(problems, regno);
         else
-            ph_problems_add(problems, "version_not_found", "version",
-                            "产品 %s 没有第 %lld 版。", regno, (long long)version);
+            ph_problems_add(problems, "version_not_found", "version", "产品 %s 没有第 %lld 版。", regno,
+                            (long long)version);
         return PH_ERR_NOT_FOUND;
     }
     json_t *body = ph_column_json(stmt, 11);
@@ -597,13 +572,13 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
         snprintf(withdrawal_date, sizeof withdrawal_date, "%s", ph_column_text(stmt, 6));
     char today[16];
     ph_today_china(today);
-    bool sales_stopped = strcmp(status, "suspended") == 0 ||
-                         (withdrawn && strcmp(today, withdrawal_date) >= 0);
+    bool sales_stopped =
+        strcmp(status, "suspended") == 0 || (withdrawn && strcmp(today, withdrawal_date) >= 0);
 
-    json_t *product = json_pack("{s:s, s:I, s:I, s:s, s:s}", "registration_no", ph_column_text(stmt, 0),
-                                "version", (json_int_t)sqlite3_column_int64(stmt, 10),
-                                "latest_version", (json_int_t)latest, "status", status,
-                                "status_zh", ph_enum_label(&ph_enum_product_status, status));
+    json_t *product =
+        json_pack("{s:s, s:I, s:I, s:s, s:s}", "registration_no", ph_column_text(stmt, 0), "version",
+                  (json_int_t)sqlite3_column_int64(stmt, 10), "latest_version", (json_int_t)latest, "status",
+                  status, "status_zh", ph_enum_label(&ph_enum_product_status, status));
     if (body == NULL || product == NULL || json_object_update(product, body) != 0) {
         sqlite3_reset(stmt);
         json_decref(body);
@@ -611,23 +586,22 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
         ph_db_problem(reg, problems, "product body");
         return PH_ERR_INTERNAL;
     }
-    json_t *withdrawal = !withdrawn
-                             ? json_null()
-                             : json_pack("{s:s, s:s}", "date", withdrawal_date, "reason",
-                                         ph_column_text(stmt, 7));
-    json_t *suspension = sqlite3_column_type(stmt, 8) == SQLITE_NULL
-                             ? json_null()
-                             : json_pack("{s:s, s:s}", "since", ph_column_text(stmt, 8), "reason",
-                                         ph_column_text(stmt, 9));
+    json_t *withdrawal =
+        !withdrawn ? json_null()
+                   : json_pack("{s:s, s:s}", "date", withdrawal_date, "reason", ph_column_text(stmt, 7));
+    json_t *suspension =
+        sqlite3_column_type(stmt, 8) == SQLITE_NULL
+            ? json_null()
+            : json_pack("{s:s, s:s}", "since", ph_column_text(stmt, 8), "reason", ph_column_text(stmt, 9));
     json_object_set_new(product, "insurer",
                         json_pack("{s:I, s:s, s:s}", "id", (json_int_t)insurer_id, "name",
                                   ph_column_text(stmt, 16), "short_name", ph_column_text(stmt, 17)));
     json_object_set_new(product, "registered_at", json_string(ph_column_text(stmt, 4)));
     json_object_set_new(product, "updated_at", json_string(ph_column_text(stmt, 5)));
     json_object_set_new(product, "version_created_at", json_string(ph_column_text(stmt, 14)));
-    json_object_set_new(product, "change_reason", sqlite3_column_type(stmt, 13) == SQLITE_NULL
-                                                      ? json_null()
-                                                      : json_string(ph_column_text(stmt, 13)));
+    json_object_set_new(product, "change_reason",
+                        sqlite3_column_type(stmt, 13) == SQLITE_NULL ? json_null()
+                                                                     : json_string(ph_column_text(stmt, 13)));
     json_object_set_new(product, "body_sha256", json_string(ph_column_text(stmt, 12)));
     json_object_set_new(product, "log_index", json_integer(sqlite3_column_int64(stmt, 15)));
     json_object_set_new(product, "withdrawal", withdrawal);
@@ -677,10 +651,9 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
 ph_status ph_product_versions(struct ph_registry *reg, const char *regno, json_t **out,
                               struct ph_problems *problems)
 {
-    static const char sql[] =
-        "SELECT v.version, v.change_reason, v.created_at, v.body_sha256, v.log_index"
-        " FROM products p JOIN product_versions v ON v.product_id = p.id"
-        " WHERE p.registration_no = ? ORDER BY v.version";
+    static const char sql[] = "SELECT v.version, v.change_reason, v.created_at, v.body_sha256, v.log_index"
+                              " FROM products p JOIN product_versions v ON v.product_id = p.id"
+                              " WHERE p.registration_no = ? ORDER BY v.version";
     *out = NULL;
     if (!ph_registration_no_is_valid(regno)) {
         product_not_found(problems, regno);
@@ -696,12 +669,11 @@ ph_status ph_product_versions(struct ph_registry *reg, const char *regno, json_t
         int64_t version = sqlite3_column_int64(stmt, 0);
         char url[80];
         snprintf(url, sizeof url, "/api/v1/products/%s/versions/%lld", regno, (long long)version);
-        json_array_append_new(items, json_pack("{s:I, s:s?, s:s, s:s, s:I, s:s}", "version",
-                                               (json_int_t)version, "change_reason",
-                                               ph_column_text(stmt, 1), "created_at",
-                                               ph_column_text(stmt, 2), "body_sha256",
-                                               ph_column_text(stmt, 3), "log_index",
-                                               (json_int_t)sqlite3_column_int64(stmt, 4), "url", url));
+        json_array_append_new(items,
+                              json_pack("{s:I, s:s?, s:s, s:s, s:I, s:s}", "version", (json_int_t)version,
+                                        "change_reason", ph_column_text(stmt, 1), "created_at",
+                                        ph_column_text(stmt, 2), "body_sha256", ph_column_text(stmt, 3),
+                                        "log_index", (json_int_t)sqlite3_column_int64(stmt, 4), "url", url));
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE) {
@@ -714,7 +686,7 @@ ph_status ph_product_versions(struct ph_registry *reg, const char *regno, json_t
         product_not_found(problems, regno);
         return PH_ERR_NOT_FOUND;
     }
-    *out = json_pack("{s:s, s:I, s:o}", "registration_no", regno, "total",
-                     (json_int_t)json_array_size(items), "items", items);
+    *out = json_pack("{s:s, s:I, s:o}", "registration_no", regno, "total", (json_int_t)json_array_size(items),
+                     "items", items);
     return PH_OK;
 }

@@ -45,7 +45,8 @@ static const struct ph_field_rule product_rules[] = {
     {"reimbursement_pct", "报销比例", K_NUMBER, false, 0, 100, 2, false, 0, 0, NULL, NULL},
     {"waiting_period_days", "等待期", K_INT, true, 0, 730, 0, false, 0, 0, NULL, NULL},
     {"cooling_off_days", "犹豫期", K_INT, false, 0, 365, 0, false, 0, 0, NULL, NULL},
-    {"preexisting_conditions", "既往症能不能赔", K_ENUM, true, 0, 0, 0, false, 0, 0, &ph_enum_preexisting, NULL},
+    {"preexisting_conditions", "既往症能不能赔", K_ENUM, true, 0, 0, 0, false, 0, 0, &ph_enum_preexisting,
+     NULL},
     {"health_questionnaire", "是否要做健康告知", K_BOOL, true, 0, 0, 0, false, 0, 0, NULL, NULL},
     {"term_months", "保障期限", K_INT, true, 1, 1200, 0, false, 0, 0, NULL, NULL},
     {"summary", "产品简介", K_TEXT, true, 10, 500, 0, false, 0, 0, NULL, NULL},
@@ -57,7 +58,8 @@ static const struct ph_field_rule product_rules[] = {
     {"purchase_url", "网上购买地址", K_URL, false, 0, 500, 0, false, 0, 0, NULL, NULL},
     {"hotline", "客服电话", K_HOTLINE, true, 3, 20, 0, false, 0, 0, NULL, NULL},
     {"premium_rate", "费率与普通产品对比", K_OBJECT, true, 0, 0, 0, false, 0, 0, NULL, comparison_rules},
-    {"intermediary_fee", "中介费用率与普通产品对比", K_OBJECT, true, 0, 0, 0, false, 0, 0, NULL, comparison_rules},
+    {"intermediary_fee", "中介费用率与普通产品对比", K_OBJECT, true, 0, 0, 0, false, 0, 0, NULL,
+     comparison_rules},
     PH_END_OF_RULES,
 };
 
@@ -69,17 +71,6 @@ static const struct ph_field_rule change_reason_rule = {
 static double number_at(const json_t *obj, const char *key)
 {
     return json_number_value(json_object_get(obj, key));
-}
-
-static bool list_has(const json_t *list, const char *s)
-{
-    size_t i;
-    json_t *item;
-    json_array_foreach(list, i, item) {
-        if (strcmp(json_string_value(item), s) == 0)
-            return true;
-    }
-    return false;
 }
 
 /* Policy 八 and 十二: a rate or fee that is not below comparable ordinary
@@ -118,14 +109,14 @@ static void check_cross_fields(struct ph_problems *problems, const json_t *produ
 
 static void add_warning(json_t *warnings, const char *code, const char *field, const char *message)
 {
-    json_array_append_new(warnings, json_pack("{s:s, s:s, s:s}", "code", code, "field", field,
-                                              "message", message));
+    json_array_append_new(warnings,
+                          json_pack("{s:s, s:s, s:s}", "code", code, "field", field, "message", message));
 }
 
 static void collect_warnings(const json_t *product, json_t *warnings)
 {
     const char *url = json_string_value(json_object_get(product, "purchase_url"));
-    if (url == NULL && list_has(json_object_get(product, "channels"), "online"))
+    if (url == NULL && ph_json_list_has_string(json_object_get(product, "channels"), "online"))
         add_warning(warnings, "purchase_url_missing", "purchase_url",
                     "购买渠道有“网上买”，但没有填写网上购买地址。");
     if (url != NULL && strncmp(url, "http://", 7) == 0)
@@ -137,9 +128,8 @@ static void collect_warnings(const json_t *product, json_t *warnings)
                     "产品简介里没有中文。请用简单的中文写给老百姓看。");
 }
 
-ph_status ph_product_validate(const json_t *body, enum ph_validate_mode mode,
-                              json_t **out_product, json_t **out_change_reason,
-                              json_t *warnings, struct ph_problems *problems)
+ph_status ph_product_validate(const json_t *body, enum ph_validate_mode mode, json_t **out_product,
+                              json_t **out_change_reason, json_t *warnings, struct ph_problems *problems)
 {
     *out_product = NULL;
     *out_change_reason = NULL;

@@ -29,9 +29,8 @@ enum ph_validate_mode {
  * On PH_ERR_INVALID every problem found is in `problems` and the out
  * parameters are left NULL.
  */
-ph_status ph_product_validate(const json_t *body, enum ph_validate_mode mode,
-                              json_t **out_product, json_t **out_change_reason,
-                              json_t *warnings, struct ph_problems *problems);
+ph_status ph_product_validate(const json_t *body, enum ph_validate_mode mode, json_t **out_product,
+                              json_t **out_change_reason, json_t *warnings, struct ph_problems *problems);
 
 /* The plain Chinese label of a product field path's last part
  * ("age_min" -> "最低投保年龄"), or the name itself when unknown. */

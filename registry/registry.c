@@ -11,8 +11,8 @@ static const char sql_state[] =
     " COALESCE((SELECT CAST(strftime('%s', created_at) AS INTEGER) FROM log_leaves"
     "           ORDER BY idx DESC LIMIT 1), 0) FROM log_leaves";
 
-ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size,
-                            int64_t *out_last_change_unix, struct ph_problems *problems)
+ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size, int64_t *out_last_change_unix,
+                            struct ph_problems *problems)
 {
     sqlite3_stmt *stmt = ph_stmt(reg, sql_state, problems);
     if (stmt == NULL)

@@ -52,8 +52,8 @@ void ph_registry_close(struct ph_registry *reg);
 /* The number of leaves in the transparency log (a version of the whole
  * registry's state) and the UTC time of the latest change as Unix seconds
  * (0 when empty). */
-ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size,
-                            int64_t *out_last_change_unix, struct ph_problems *problems);
+ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size, int64_t *out_last_change_unix,
+                            struct ph_problems *problems);
 
 /* Runs PRAGMA integrity_check; PH_OK when it says "ok". */
 ph_status ph_registry_check_integrity(struct ph_registry *reg, struct ph_problems *problems);
@@ -76,8 +76,8 @@ ph_status ph_insurer_list(struct ph_registry *reg, json_t **out, struct ph_probl
 /* Records a solvency report {quarter: "2026Q3", core_pct, comprehensive_pct,
  * rating: A|B|C|D}. The latest report is the one with the latest quarter
  * (a later record for the same quarter corrects an earlier one). */
-ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const json_t *report,
-                             json_t **out, struct ph_problems *problems);
+ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const json_t *report, json_t **out,
+                             struct ph_problems *problems);
 
 /* --- API keys ----------------------------------------------------------- */
 
@@ -86,8 +86,7 @@ ph_status ph_solvency_record(struct ph_registry *reg, int64_t insurer_id, const 
  * is stored. */
 ph_status ph_key_issue(struct ph_registry *reg, int64_t insurer_id, json_t **out,
                        struct ph_problems *problems);
-ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out,
-                        struct ph_problems *problems);
+ph_status ph_key_revoke(struct ph_registry *reg, int64_t key_id, json_t **out, struct ph_problems *problems);
 /* {items: [{key_id, insurer_id, prefix, created_at, revoked_at}]};
  * insurer_id 0 lists all. */
 ph_status ph_key_list(struct ph_registry *reg, int64_t insurer_id, json_t **out,
@@ -101,15 +100,14 @@ ph_status ph_key_authenticate(struct ph_registry *reg, const char *key, int64_t 
 
 /* Registers a product for the insurer. *out = {registration_no, version: 1,
  * warnings}. Refused when the insurer's solvency is not adequate. */
-ph_status ph_product_register(struct ph_registry *reg, int64_t insurer_id, const json_t *body,
-                              json_t **out, struct ph_problems *problems);
+ph_status ph_product_register(struct ph_registry *reg, int64_t insurer_id, const json_t *body, json_t **out,
+                              struct ph_problems *problems);
 
 /* Registers 1..1000 products in one transaction: all or none. Problems
  * name fields as "products[i].field". *out = {count, items: [...]}. */
 #define PH_BATCH_MAX 1000
-ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id,
-                                    const json_t *bodies, json_t **out,
-                                    struct ph_problems *problems);
+ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id, const json_t *bodies,
+                                    json_t **out, struct ph_problems *problems);
 
 /* Publishes a new version (body = a full product plus change_reason).
  * Only the owner; not when withdrawn or suspended. *out = {registration_no,
@@ -119,19 +117,18 @@ ph_status ph_product_update(struct ph_registry *reg, int64_t insurer_id, const c
 
 /* Stops sales: body {date: "YYYY-MM-DD", reason}. Only the owner; *out is
  * the product as ph_product_get() shows it. */
-ph_status ph_product_withdraw(struct ph_registry *reg, int64_t insurer_id,
-                              const char *registration_no, const json_t *body, json_t **out,
-                              struct ph_problems *problems);
+ph_status ph_product_withdraw(struct ph_registry *reg, int64_t insurer_id, const char *registration_no,
+                              const json_t *body, json_t **out, struct ph_problems *problems);
 
 /* The operator's suspension (暂停销售) and reinstatement. */
-ph_status ph_product_suspend(struct ph_registry *reg, const char *registration_no,
-                             const char *reason, json_t **out, struct ph_problems *problems);
+ph_status ph_product_suspend(struct ph_registry *reg, const char *registration_no, const char *reason,
+                             json_t **out, struct ph_problems *problems);
 ph_status ph_product_reinstate(struct ph_registry *reg, const char *registration_no, json_t **out,
                                struct ph_problems *problems);
 
 /* A product as the public sees it: version 0 means the latest. */
-ph_status ph_product_get(struct ph_registry *reg, const char *registration_no, int64_t version,
-                         json_t **out, struct ph_problems *problems);
+ph_status ph_product_get(struct ph_registry *reg, const char *registration_no, int64_t version, json_t **out,
+                         struct ph_problems *problems);
 
 /* {registration_no, total, items: [{version, change_reason, created_at}]}. */
 ph_status ph_product_versions(struct ph_registry *reg, const char *registration_no, json_t **out,

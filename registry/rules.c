@@ -47,15 +47,15 @@ static const struct {
     const char prefix[3];
     const char *name;
 } provinces[] = {
-    {"11", "北京市"},       {"12", "天津市"},     {"13", "河北省"},       {"14", "山西省"},
-    {"15", "内蒙古自治区"}, {"21", "辽宁省"},     {"22", "吉林省"},       {"23", "黑龙江省"},
-    {"31", "上海市"},       {"32", "江苏省"},     {"33", "浙江省"},       {"34", "安徽省"},
-    {"35", "福建省"},       {"36", "江西省"},     {"37", "山东省"},       {"41", "河南省"},
-    {"42", "湖北省"},       {"43", "湖南省"},     {"44", "广东省"},       {"45", "广西壮族自治区"},
-    {"46", "海南省"},       {"50", "重庆市"},     {"51", "四川省"},       {"52", "贵州省"},
-    {"53", "云南省"},       {"54", "西藏自治区"}, {"61", "陕西省"},       {"62", "甘肃省"},
-    {"63", "青海省"},       {"64", "宁夏回族自治区"}, {"65", "新疆维吾尔自治区"},
-    {"71", "台湾省"},       {"81", "香港特别行政区"}, {"82", "澳门特别行政区"},
+    {"11", "北京市"},         {"12", "天津市"},         {"13", "河北省"},           {"14", "山西省"},
+    {"15", "内蒙古自治区"},   {"21", "辽宁省"},         {"22", "吉林省"},           {"23", "黑龙江省"},
+    {"31", "上海市"},         {"32", "江苏省"},         {"33", "浙江省"},           {"34", "安徽省"},
+    {"35", "福建省"},         {"36", "江西省"},         {"37", "山东省"},           {"41", "河南省"},
+    {"42", "湖北省"},         {"43", "湖南省"},         {"44", "广东省"},           {"45", "广西壮族自治区"},
+    {"46", "海南省"},         {"50", "重庆市"},         {"51", "四川省"},           {"52", "贵州省"},
+    {"53", "云南省"},         {"54", "西藏自治区"},     {"61", "陕西省"},           {"62", "甘肃省"},
+    {"63", "青海省"},         {"64", "宁夏回族自治区"}, {"65", "新疆维吾尔自治区"}, {"71", "台湾省"},
+    {"81", "香港特别行政区"}, {"82", "澳门特别行政区"},
 };
 
 size_t ph_region_province_count(void)
@@ -185,8 +185,8 @@ bool ph_url_is_valid(const char *url)
         return false;
     for (size_t i = 0; i < host_len; i++) {
         char c = host[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '-';
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '-';
         if (!ok)
             return false;
     }
@@ -213,15 +213,19 @@ bool ph_solvency_is_adequate(double core_pct, double comprehensive_pct, const ch
 
 /* --- enumerations ----------------------------------------------------- */
 
-#define ENUM(var, ename, arr) \
-    const struct ph_enum var = {ename, arr, sizeof arr / sizeof arr[0]}
+#define ENUM(var, ename, arr) const struct ph_enum var = {ename, arr, sizeof arr / sizeof arr[0]}
 
 static const struct ph_enum_value category_values[] = {
-    {"accident", "意外伤害保险"},   {"medical", "医疗保险"},
-    {"critical_illness", "重大疾病保险"}, {"term_life", "定期寿险"},
-    {"home_property", "家庭财产保险"}, {"agriculture", "农业保险"},
-    {"pension", "养老年金保险"},    {"long_term_care", "长期护理保险"},
-    {"liability", "责任保险"},      {"other", "其他保险"},
+    {"accident", "意外伤害保险"},
+    {"medical", "医疗保险"},
+    {"critical_illness", "重大疾病保险"},
+    {"term_life", "定期寿险"},
+    {"home_property", "家庭财产保险"},
+    {"agriculture", "农业保险"},
+    {"pension", "养老年金保险"},
+    {"long_term_care", "长期护理保险"},
+    {"liability", "责任保险"},
+    {"other", "其他保险"},
 };
 ENUM(ph_enum_category, "category", category_values);
 
@@ -254,7 +258,7 @@ static const struct ph_enum_value channel_values[] = {
 ENUM(ph_enum_channel, "channels", channel_values);
 
 static const struct ph_enum_value insurer_type_values[] = {
-    {"property", "财产保险公司"}, {"life", "人寿保险公司"},     {"health", "健康保险公司"},
+    {"property", "财产保险公司"}, {"life", "人寿保险公司"},         {"health", "健康保险公司"},
     {"pension", "养老保险公司"},  {"agricultural", "农业保险公司"},
 };
 ENUM(ph_enum_insurer_type, "type", insurer_type_values);

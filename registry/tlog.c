@@ -25,8 +25,8 @@ static const char sql_next_index[] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_
 static const char sql_insert_leaf[] =
     "INSERT INTO log_leaves (idx, event, data, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)";
 
-ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *record,
-                         int64_t *out_index, struct ph_problems *problems)
+ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *record, int64_t *out_index,
+                         struct ph_problems *problems)
 {
     char now[32];
     ph_now_utc(now);
@@ -64,11 +64,7 @@ ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *rec
         sqlite3_bind_blob(insert, 3, data, (int)data_len, SQLITE_STATIC);
         sqlite3_bind_blob(insert, 4, leaf_hash, sizeof leaf_hash, SQLITE_STATIC);
         sqlite3_bind_text(insert, 5, now, -1, SQLITE_STATIC);
-        if (sqlite3_step(insert) == SQLITE_DONE)
-            st = PH_OK;
-        else
-            ph_db_problem(reg, problems, "log append");
-        sqlite3_reset(insert);
+        st = ph_stmt_exec(reg, insert, "log append", problems);
     } else if (next != NULL && index < 0) {
         ph_db_problem(reg, problems, "log index");
     }

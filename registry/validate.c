@@ -42,8 +42,8 @@ static const char *type_name_zh(enum ph_field_kind kind)
 
 static void type_problem(struct ph_problems *problems, const rule_t *r, const char *path)
 {
-    ph_problems_add(problems, "field_type", path, "「%s」（%s）的格式不对，应该是%s。", r->label_zh,
-                    path, type_name_zh(r->kind));
+    ph_problems_add(problems, "field_type", path, "「%s」（%s）的格式不对，应该是%s。", r->label_zh, path,
+                    type_name_zh(r->kind));
 }
 
 /* Validates one string value; returns a new trimmed json string or NULL. */
@@ -70,8 +70,8 @@ static json_t *check_string(struct ph_problems *problems, const rule_t *r, const
     size_t chars = ph_text_length_chars(trimmed, trimmed_len);
     if (chars < min_chars || chars > max_chars) {
         ph_problems_add(problems, "string_length", path,
-                        "「%s」（%s）应该是 %zu 到 %zu 个字，现在是 %zu 个字。", r->label_zh, path,
-                        min_chars, max_chars, chars);
+                        "「%s」（%s）应该是 %zu 到 %zu 个字，现在是 %zu 个字。", r->label_zh, path, min_chars,
+                        max_chars, chars);
         free(trimmed);
         return NULL;
     }
@@ -82,8 +82,8 @@ static json_t *check_string(struct ph_problems *problems, const rule_t *r, const
 
 /* A string that must also pass a predicate of rules.h. */
 static json_t *check_shaped_string(struct ph_problems *problems, const rule_t *r, const char *path,
-                                   const json_t *value, bool (*is_valid)(const char *),
-                                   const char *code, const char *hint)
+                                   const json_t *value, bool (*is_valid)(const char *), const char *code,
+                                   const char *hint)
 {
     json_t *s = check_string(problems, r, path, value, 1, r->max > 0 ? (size_t)r->max : 64, false);
     if (s == NULL)
@@ -139,8 +139,8 @@ static json_t *check_number(struct ph_problems *problems, const rule_t *r, const
         return NULL;
     }
     if (r->kind == K_NUMBER && !has_at_most_decimals(x, r->decimals)) {
-        ph_problems_add(problems, "number_range", path, "「%s」（%s）最多只能有 %d 位小数。",
-                        r->label_zh, path, r->decimals);
+        ph_problems_add(problems, "number_range", path, "「%s」（%s）最多只能有 %d 位小数。", r->label_zh,
+                        path, r->decimals);
         return NULL;
     }
     return canonical_number(x);
@@ -156,18 +156,18 @@ static json_t *check_enum(struct ph_problems *problems, const rule_t *r, const c
     if (!ph_enum_has(r->values, json_string_value(value))) {
         char allowed[256];
         ph_enum_list_text(r->values, allowed, sizeof allowed);
-        ph_problems_add(problems, "enum_invalid", path, "「%s」（%s）只能是这些值之一：%s。",
-                        r->label_zh, path, allowed);
+        ph_problems_add(problems, "enum_invalid", path, "「%s」（%s）只能是这些值之一：%s。", r->label_zh,
+                        path, allowed);
         return NULL;
     }
     return json_string(json_string_value(value));
 }
 
-static bool list_has_string(const json_t *list, const char *s)
+bool ph_json_list_has_string(const json_t *list, const char *s)
 {
     size_t i;
     json_t *item;
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         if (strcmp(json_string_value(item), s) == 0)
             return true;
     }
@@ -194,7 +194,7 @@ static json_t *check_region(struct ph_problems *problems, const rule_t *r, const
 static json_t *check_uscc(struct ph_problems *problems, const rule_t *r, const char *path,
                           const json_t *value)
 {
-    json_t *s = check_string(problems, r, path, value, 18, 18, false);
+    json_t *s = check_string(problems, r, path, value, 1, 64, false);
     if (s == NULL)
         return NULL;
     /* 18 characters may be more than 18 bytes: only ASCII can be a code. */
@@ -246,16 +246,16 @@ static json_t *check_list(struct ph_problems *problems, const rule_t *r, const c
             json_decref(out);
             return NULL;
         }
-        if (r->kind != K_STRING_LIST && list_has_string(out, json_string_value(checked))) {
-            ph_problems_add(problems, "list_duplicate", item_path, "「%s」（%s）里“%s”重复了。",
-                            r->label_zh, item_path, json_string_value(checked));
+        if (r->kind != K_STRING_LIST && ph_json_list_has_string(out, json_string_value(checked))) {
+            ph_problems_add(problems, "list_duplicate", item_path, "「%s」（%s）里“%s”重复了。", r->label_zh,
+                            item_path, json_string_value(checked));
             json_decref(checked);
             json_decref(out);
             return NULL;
         }
         json_array_append_new(out, checked);
     }
-    if (r->kind == K_REGIONS && n > 1 && list_has_string(out, "000000")) {
+    if (r->kind == K_REGIONS && n > 1 && ph_json_list_has_string(out, "000000")) {
         ph_problems_add(problems, "region_conflict", path,
                         "「%s」（%s）选了全国（000000），就不要再列其他地区。", r->label_zh, path);
         json_decref(out);
@@ -270,8 +270,7 @@ json_t *ph_validate_value(const rule_t *r, const char *path, const json_t *value
     switch (r->kind) {
     case K_STRING:
     case K_TEXT:
-        return check_string(problems, r, path, value, (size_t)r->min, (size_t)r->max,
-                            r->kind == K_TEXT);
+        return check_string(problems, r, path, value, (size_t)r->min, (size_t)r->max, r->kind == K_TEXT);
     case K_URL:
         return check_shaped_string(problems, r, path, value, ph_url_is_valid, "url_invalid",
                                    "不是有效的网址，应该以 https:// 开头，不能有空格。");
@@ -355,7 +354,7 @@ json_t *ph_validate_object(const rule_t *rules, const char *path, const json_t *
     size_t before = ph_problems_count(problems);
     const char *key;
     json_t *item;
-    json_object_foreach((json_t *)value, key, item) {
+    json_object_foreach ((json_t *)value, key, item) {
         if (find_rule(rules, key) != NULL || name_in(extra_allowed, key))
             continue;
         char field_path[160];
@@ -373,8 +372,8 @@ json_t *ph_validate_object(const rule_t *rules, const char *path, const json_t *
             given = NULL;
         if (given == NULL || json_is_null(given)) {
             if (r->required) {
-                ph_problems_add(problems, "field_required", field_path, "请填写「%s」（%s）。",
-                                r->label_zh, field_path);
+                ph_problems_add(problems, "field_required", field_path, "请填写「%s」（%s）。", r->label_zh,
+                                field_path);
                 continue;
             }
             bool is_list = r->kind == K_STRING_LIST || r->kind == K_ENUM_LIST;

@@ -20,22 +20,22 @@
 #include "registry/rules.h"
 
 enum ph_field_kind {
-    K_STRING,      /* single line */
-    K_TEXT,        /* may hold newlines and tabs */
+    K_STRING, /* single line */
+    K_TEXT,   /* may hold newlines and tabs */
     K_INT,
-    K_NUMBER,      /* with at most `decimals` decimal places */
+    K_NUMBER, /* with at most `decimals` decimal places */
     K_BOOL,
     K_ENUM,
     K_ENUM_LIST,
     K_STRING_LIST,
-    K_REGION,      /* one GB/T 2260 code */
-    K_REGIONS,     /* a list of them; 000000 must stand alone */
+    K_REGION,  /* one GB/T 2260 code */
+    K_REGIONS, /* a list of them; 000000 must stand alone */
     K_URL,
     K_HOTLINE,
-    K_USCC,        /* GB 32100-2015; ASCII letters are upper-cased */
-    K_QUARTER,     /* 2026Q3 */
-    K_RATING,      /* A, B, C, D */
-    K_DATE,        /* YYYY-MM-DD */
+    K_USCC,    /* GB 32100-2015; ASCII letters are upper-cased */
+    K_QUARTER, /* 2026Q3 */
+    K_RATING,  /* A, B, C, D */
+    K_DATE,    /* YYYY-MM-DD */
     K_OBJECT
 };
 
@@ -44,17 +44,20 @@ struct ph_field_rule {
     const char *label_zh;
     enum ph_field_kind kind;
     bool required;
-    double min;            /* numbers: value; strings: length in characters */
+    double min; /* numbers: value; strings: length in characters */
     double max;
-    int decimals;          /* K_NUMBER */
-    bool min_exclusive;    /* K_NUMBER: value must be > min */
-    size_t items_min;      /* lists */
+    int decimals;       /* K_NUMBER */
+    bool min_exclusive; /* K_NUMBER: value must be > min */
+    size_t items_min;   /* lists */
     size_t items_max;
-    const struct ph_enum *values;         /* K_ENUM, K_ENUM_LIST */
-    const struct ph_field_rule *fields;   /* K_OBJECT: ends with PH_END_OF_RULES */
+    const struct ph_enum *values;       /* K_ENUM, K_ENUM_LIST */
+    const struct ph_field_rule *fields; /* K_OBJECT: ends with PH_END_OF_RULES */
 };
 
-#define PH_END_OF_RULES {NULL, NULL, K_STRING, false, 0, 0, 0, false, 0, 0, NULL, NULL}
+#define PH_END_OF_RULES                                                                                      \
+    {                                                                                                        \
+        NULL, NULL, K_STRING, false, 0, 0, 0, false, 0, 0, NULL, NULL                                        \
+    }
 
 /* Applies `rules` to `value` at `path` ("" for the top level). Fields named
  * in `extra_allowed` (NULL-terminated, may be NULL) are neither checked nor
@@ -66,6 +69,9 @@ json_t *ph_validate_object(const struct ph_field_rule *rules, const char *path, 
 /* Applies one rule to one value; NULL after adding a problem. */
 json_t *ph_validate_value(const struct ph_field_rule *rule, const char *path, const json_t *value,
                           struct ph_problems *problems);
+
+/* True when a JSON array of strings holds `s`. */
+bool ph_json_list_has_string(const json_t *list, const char *s);
 
 /* The label of a field in a table, searching nested tables; NULL if none. */
 const char *ph_rules_label(const struct ph_field_rule *rules, const char *name);

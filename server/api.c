@@ -135,10 +135,9 @@ static void get_health(struct ph_request *req)
 
 static void get_index(struct ph_request *req)
 {
-    json_t *body = json_pack(
-        "{s:s, s:s, s:s, s:s}", "name", "普惠保险服务平台", "description",
-        "专属普惠保险产品的公开登记和信息披露平台。", "openapi", "/api/v1/openapi.json", "insurers",
-        "/api/v1/insurers");
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "name", "普惠保险服务平台", "description",
+                             "专属普惠保险产品的公开登记和信息披露平台。", "openapi", "/api/v1/openapi.json",
+                             "insurers", "/api/v1/insurers");
     ph_respond_json(req, 200, body, true, NULL);
 }
 
@@ -168,7 +167,7 @@ static void write_product(struct ph_request *req, enum write_kind kind, const ch
         /* The batch body is {"products": [...]} and nothing else. */
         const char *key;
         json_t *value;
-        json_object_foreach(body, key, value) {
+        json_object_foreach (body, key, value) {
             if (strcmp(key, "products") != 0)
                 ph_problems_add(&problems, "field_unknown", key, "批量登记的请求里只能有「products」一项。");
         }

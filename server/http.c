@@ -86,8 +86,8 @@ static bool etag_matches(const char *if_none_match, const char *etag)
     return false;
 }
 
-void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len,
-                           bool cacheable, const char *location)
+void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len, bool cacheable,
+                           const char *location)
 {
     struct mg_connection *conn = req->conn;
     char etag[48];
@@ -135,8 +135,7 @@ void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes
         mg_write(conn, bytes, len);
 }
 
-void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable,
-                     const char *location)
+void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable, const char *location)
 {
     char *bytes = body != NULL ? json_dumps(body, PH_JSON_COMPACT) : NULL;
     json_decref(body);
@@ -259,8 +258,7 @@ static bool json_nesting_within(const char *buf, size_t len, int max_depth)
     return true;
 }
 
-int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out,
-                      struct ph_problems *problems)
+int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out, struct ph_problems *problems)
 {
     *out = NULL;
     if (!is_json_content_type(mg_get_header(req->conn, "Content-Type"))) {
@@ -310,8 +308,9 @@ int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out,
     if (body == NULL) {
         const char *code = json_error_code_name(&error);
         if (strcmp(code, "utf8_invalid") == 0)
-            ph_problems_add(problems, code, "", "提交的内容不是有效的 UTF-8 文字（第 %d 行第 %d 个字符附近）。",
-                            error.line, error.column);
+            ph_problems_add(problems, code, "",
+                            "提交的内容不是有效的 UTF-8 文字（第 %d 行第 %d 个字符附近）。", error.line,
+                            error.column);
         else if (strcmp(code, "json_duplicate_key") == 0)
             ph_problems_add(problems, code, "", "同一个字段出现了两次（第 %d 行）。", error.line);
         else
@@ -338,8 +337,8 @@ int ph_authenticate(struct ph_request *req, int64_t *out_insurer_id, struct ph_p
                         "需要 API 密钥。请在请求头里加上 Authorization: Bearer 您的密钥。");
         return 401;
     }
-    ph_status st = ph_key_authenticate(req->worker->reader, header + sizeof scheme - 1,
-                                       out_insurer_id, problems);
+    ph_status st =
+        ph_key_authenticate(req->worker->reader, header + sizeof scheme - 1, out_insurer_id, problems);
     return st == PH_OK ? 0 : ph_status_http(st);
 }
 
@@ -409,8 +408,8 @@ static void end_request(const struct mg_connection *conn, int status)
     char line[512];
     int n = snprintf(line, sizeof line, "%s %.10s %.300s%s %d %.2fms\n", when,
                      info->request_method != NULL ? info->request_method : "-",
-                     info->local_uri != NULL ? info->local_uri : "-",
-                     info->query_string != NULL ? "?…" : "", status, ms);
+                     info->local_uri != NULL ? info->local_uri : "-", info->query_string != NULL ? "?…" : "",
+                     status, ms);
     if (n > 0) {
         size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
         /* One write on an O_APPEND descriptor: lines never interleave. */
@@ -547,7 +546,7 @@ static int open_database(struct ph_server *server)
                     (long long)json_integer_value(json_object_get(loaded, "versions")));
             size_t i;
             json_t *key;
-            json_array_foreach(json_object_get(loaded, "keys"), i, key) {
+            json_array_foreach (json_object_get(loaded, "keys"), i, key) {
                 fprintf(stderr, "puhui: demo API key for insurer %lld (%s): %s\n",
                         (long long)json_integer_value(json_object_get(key, "insurer_id")),
                         json_string_value(json_object_get(key, "short_name")),
@@ -572,8 +571,8 @@ static void build_additional_header(char *out, size_t size)
     size_t used = 0;
     out[0] = '\0';
     for (size_t i = 0; i < SECURITY_HEADER_COUNT && used < size; i++) {
-        int n = snprintf(out + used, size - used, "%s%s: %s", i > 0 ? "\r\n" : "",
-                         security_headers[i][0], security_headers[i][1]);
+        int n = snprintf(out + used, size - used, "%s%s: %s", i > 0 ? "\r\n" : "", security_headers[i][0],
+                         security_headers[i][1]);
         if (n < 0)
             break;
         used += (size_t)n;
@@ -614,26 +613,43 @@ int ph_server_run(const struct ph_server_config *config)
     char additional_header[1024];
     build_additional_header(additional_header, sizeof additional_header);
     const char *options[] = {
-        "listening_ports", config->listen,
-        "num_threads", threads,
-        "document_root", config->public_dir,
-        "enable_directory_listing", "no",
+        "listening_ports",
+        config->listen,
+        "num_threads",
+        threads,
+        "document_root",
+        config->public_dir,
+        "enable_directory_listing",
+        "no",
         /* Nothing is executed: patterns that no file of ours can match. */
-        "cgi_pattern", "/puhui-cgi-disabled$",
-        "ssi_pattern", "/puhui-ssi-disabled$",
-        "access_control_allow_origin", "",
-        "access_control_allow_methods", "",
-        "access_control_allow_headers", "",
-        "additional_header", additional_header,
-        "enable_keep_alive", "yes",
+        "cgi_pattern",
+        "/puhui-cgi-disabled$",
+        "ssi_pattern",
+        "/puhui-ssi-disabled$",
+        "access_control_allow_origin",
+        "",
+        "access_control_allow_methods",
+        "",
+        "access_control_allow_headers",
+        "",
+        "additional_header",
+        additional_header,
+        "enable_keep_alive",
+        "yes",
         /* Headers and body leave in two writes; without this, Nagle's
          * algorithm and delayed ACKs stall every keep-alive answer ~40 ms. */
-        "tcp_nodelay", "1",
-        "keep_alive_timeout_ms", "5000",
-        "request_timeout_ms", "30000",
-        "max_request_size", "16384",
-        "static_file_max_age", "3600",
-        "hide_files_patterns", "**/.*",
+        "tcp_nodelay",
+        "1",
+        "keep_alive_timeout_ms",
+        "5000",
+        "request_timeout_ms",
+        "30000",
+        "max_request_size",
+        "16384",
+        "static_file_max_age",
+        "3600",
+        "hide_files_patterns",
+        "**/.*",
         NULL,
     };
     struct mg_callbacks callbacks;

@@ -31,17 +31,17 @@ struct ph_server_config {
     bool demo;                   /* load the demo dataset into an empty db */
 };
 
-#define PH_BODY_MAX_BYTES (1024 * 1024)
+#define PH_BODY_MAX_BYTES       (1024 * 1024)
 #define PH_BATCH_BODY_MAX_BYTES (16 * 1024 * 1024)
 
 struct ph_server {
     struct ph_server_config config;
     struct mg_context *ctx;
-    struct ph_registry *writer;  /* guarded by write_lock */
+    struct ph_registry *writer; /* guarded by write_lock */
     pthread_mutex_t write_lock;
-    char *openapi_json;          /* read at start-up */
+    char *openapi_json; /* read at start-up */
     size_t openapi_len;
-    int access_log_fd;           /* -1: no access log */
+    int access_log_fd; /* -1: no access log */
 };
 
 /* Per worker thread, created in CivetWeb's init_thread callback. */
@@ -69,12 +69,11 @@ int ph_server_run(const struct ph_server_config *config);
  * get a strong ETag over the exact bytes, Last-Modified and a short shared
  * Cache-Control, and answer 304 to a matching If-None-Match. `location`
  * may be NULL. */
-void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable,
-                     const char *location);
+void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable, const char *location);
 
 /* Sends pre-serialised JSON bytes the same way. */
-void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len,
-                           bool cacheable, const char *location);
+void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len, bool cacheable,
+                           const char *location);
 
 /* Sends the problems as the standard error body with the status's code. */
 void ph_respond_problems(struct ph_request *req, int http_status, const struct ph_problems *problems);
@@ -92,8 +91,7 @@ void ph_respond_method_not_allowed(struct ph_request *req, const char *allow);
 /* Reads and parses a JSON request body of at most max_bytes. On failure
  * returns the HTTP status to answer (400, 413, 415) with the problem
  * added; on success 0 and *out (caller json_decref's). */
-int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out,
-                      struct ph_problems *problems);
+int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out, struct ph_problems *problems);
 
 /* The insurer behind the request's bearer key, or the HTTP status (401,
  * 500) to answer with the problem added. */

@@ -489,7 +489,7 @@ static const struct insurer_refusal insurer_refusals[] = {
     {"same USCC in lower case", "uscc", v_uscc_of_first_lower, PH_ERR_CONFLICT, "insurer_exists", "uscc"},
     {"same name", "name", v_name_of_first, PH_ERR_CONFLICT, "insurer_exists", NULL},
     {"wrong check character", "uscc", v_wrong_check, PH_ERR_INVALID, "uscc_invalid", "uscc"},
-    {"17 characters", "uscc", v_uscc_17, PH_ERR_INVALID, "string_length", "uscc"},
+    {"17 characters", "uscc", v_uscc_17, PH_ERR_INVALID, "uscc_invalid", "uscc"},
     {"18 CJK characters", "uscc", v_uscc_cjk, PH_ERR_INVALID, "uscc_invalid", "uscc"},
     {"letter O", "uscc", v_uscc_letter_o, PH_ERR_INVALID, "uscc_invalid", "uscc"},
     {"missing USCC", "uscc", NULL, PH_ERR_INVALID, "field_required", "uscc"},
