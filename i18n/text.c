@@ -21,19 +21,39 @@ static bool next_code_point(const char *utf8, size_t len_bytes, size_t *offset, 
     return c >= 0;
 }
 
-bool ph_text_is_valid_utf8(const char *utf8, size_t len_bytes)
+/* Walks the code points until `pred` holds for one: 1 when it did, 0 when
+ * it held for none, -1 on malformed input. */
+static int find_code_point(const char *utf8, size_t len_bytes, bool (*pred)(UChar32, bool), bool arg)
 {
     if (len_bytes > INT32_MAX)
-        return false;
+        return -1;
     size_t offset = 0;
     while (offset < len_bytes) {
         UChar32 c;
         if (!next_code_point(utf8, len_bytes, &offset, &c))
-            return false;
-        if (U_IS_UNICODE_NONCHAR(c))
-            return false;
+            return -1;
+        if (pred(c, arg))
+            return 1;
     }
-    return true;
+    return 0;
+}
+
+static bool is_nonchar(UChar32 c, bool unused)
+{
+    (void)unused;
+    return U_IS_UNICODE_NONCHAR(c);
+}
+
+static bool is_han(UChar32 c, bool unused)
+{
+    (void)unused;
+    UErrorCode err = U_ZERO_ERROR;
+    return uscript_getScript(c, &err) == USCRIPT_HAN && U_SUCCESS(err);
+}
+
+bool ph_text_is_valid_utf8(const char *utf8, size_t len_bytes)
+{
+    return find_code_point(utf8, len_bytes, is_nonchar, false) == 0;
 }
 
 size_t ph_text_length_chars(const char *utf8, size_t len_bytes)
@@ -68,17 +88,8 @@ static bool is_disallowed_control(UChar32 c, bool allow_newlines)
 
 bool ph_text_has_control_chars(const char *utf8, size_t len_bytes, bool allow_newlines)
 {
-    if (len_bytes > INT32_MAX)
-        return true;
-    size_t offset = 0;
-    while (offset < len_bytes) {
-        UChar32 c;
-        if (!next_code_point(utf8, len_bytes, &offset, &c))
-            return true;
-        if (is_disallowed_control(c, allow_newlines))
-            return true;
-    }
-    return false;
+    /* Malformed input counts as containing control characters. */
+    return find_code_point(utf8, len_bytes, is_disallowed_control, allow_newlines) != 0;
 }
 
 char *ph_text_trim_dup(const char *utf8, size_t len_bytes, size_t *out_len_bytes)
@@ -115,16 +126,5 @@ char *ph_text_trim_dup(const char *utf8, size_t len_bytes, size_t *out_len_bytes
 
 bool ph_text_has_han(const char *utf8, size_t len_bytes)
 {
-    if (len_bytes > INT32_MAX)
-        return false;
-    size_t offset = 0;
-    while (offset < len_bytes) {
-        UChar32 c;
-        if (!next_code_point(utf8, len_bytes, &offset, &c))
-            return false;
-        UErrorCode err = U_ZERO_ERROR;
-        if (uscript_getScript(c, &err) == USCRIPT_HAN && U_SUCCESS(err))
-            return true;
-    }
-    return false;
+    return find_code_point(utf8, len_bytes, is_han, false) == 1;
 }

@@ -33,6 +33,23 @@ static void product_not_found(struct ph_problems *problems, const char *regno)
                     regno != NULL ? regno : "");
 }
 
+/* The cached statement `sql` with the registration number bound as ?1.
+ * A malformed number is not found without touching the database. */
+static ph_status stmt_for_regno(struct ph_registry *reg, const char *sql, const char *regno,
+                                sqlite3_stmt **out, struct ph_problems *problems)
+{
+    *out = NULL;
+    if (!ph_registration_no_is_valid(regno)) {
+        product_not_found(problems, regno);
+        return PH_ERR_NOT_FOUND;
+    }
+    *out = ph_stmt(reg, sql, problems);
+    if (*out == NULL)
+        return PH_ERR_INTERNAL;
+    sqlite3_bind_text(*out, 1, regno, -1, SQLITE_STATIC);
+    return PH_OK;
+}
+
 /* --- writing ------------------------------------------------------------ */
 
 static const char sql_next_regno[] =
@@ -254,14 +271,10 @@ static ph_status load_product_row(struct ph_registry *reg, const char *regno, st
 {
     static const char sql[] = "SELECT id, insurer_id, latest_version, status, date(registered_at, '+8 hours')"
                               " FROM products WHERE registration_no = ?";
-    if (!ph_registration_no_is_valid(regno)) {
-        product_not_found(problems, regno);
-        return PH_ERR_NOT_FOUND;
-    }
-    sqlite3_stmt *stmt = ph_stmt(reg, sql, problems);
-    if (stmt == NULL)
-        return PH_ERR_INTERNAL;
-    sqlite3_bind_text(stmt, 1, regno, -1, SQLITE_STATIC);
+    sqlite3_stmt *stmt = NULL;
+    ph_status found = stmt_for_regno(reg, sql, regno, &stmt, problems);
+    if (found != PH_OK)
+        return found;
     ph_status st = PH_OK;
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         row->id = sqlite3_column_int64(stmt, 0);
@@ -538,14 +551,10 @@ ph_status ph_product_get(struct ph_registry *reg, const char *regno, int64_t ver
                          struct ph_problems *problems)
 {
     *out = NULL;
-    if (!ph_registration_no_is_valid(regno)) {
-        product_not_found(problems, regno);
-        return PH_ERR_NOT_FOUND;
-    }
-    sqlite3_stmt *stmt = ph_stmt(reg, sql_get, problems);
-    if (stmt == NULL)
-        return PH_ERR_INTERNAL;
-    sqlite3_bind_text(stmt, 1, regno, -1, SQLITE_STATIC);
+    sqlite3_stmt *stmt = NULL;
+    ph_status found = stmt_for_regno(reg, sql_get, regno, &stmt, problems);
+    if (found != PH_OK)
+        return found;
     sqlite3_bind_int64(stmt, 2, version);
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {
@@ -655,14 +664,10 @@ ph_status ph_product_versions(struct ph_registry *reg, const char *regno, json_t
                               " FROM products p JOIN product_versions v ON v.product_id = p.id"
                               " WHERE p.registration_no = ? ORDER BY v.version";
     *out = NULL;
-    if (!ph_registration_no_is_valid(regno)) {
-        product_not_found(problems, regno);
-        return PH_ERR_NOT_FOUND;
-    }
-    sqlite3_stmt *stmt = ph_stmt(reg, sql, problems);
-    if (stmt == NULL)
-        return PH_ERR_INTERNAL;
-    sqlite3_bind_text(stmt, 1, regno, -1, SQLITE_STATIC);
+    sqlite3_stmt *stmt = NULL;
+    ph_status found = stmt_for_regno(reg, sql, regno, &stmt, problems);
+    if (found != PH_OK)
+        return found;
     json_t *items = json_array();
     int rc;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
