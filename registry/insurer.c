@@ -71,9 +71,6 @@ ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_
 {
     *out_report = NULL;
     *out_adequate = false;
-    ph_status st = insurer_exists(reg, insurer_id, problems);
-    if (st != PH_OK)
-        return st;
     sqlite3_stmt *stmt = ph_stmt(reg, sql_latest_solvency, problems);
     if (stmt == NULL)
         return PH_ERR_INTERNAL;
@@ -86,10 +83,16 @@ ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_
         *out_adequate = ph_solvency_is_adequate(core, comprehensive, rating);
         *out_report =
             solvency_json(ph_column_text(stmt, 0), core, comprehensive, rating, ph_column_text(stmt, 4));
-    } else if (rc == SQLITE_DONE) {
-        *out_report = json_null();
     }
     sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE) {
+        /* No report: only now is it worth asking whether the insurer exists
+         * (every product read lands here with an existing insurer). */
+        ph_status st = insurer_exists(reg, insurer_id, problems);
+        if (st != PH_OK)
+            return st;
+        *out_report = json_null();
+    }
     if (*out_report == NULL) {
         ph_db_problem(reg, problems, "solvency lookup");
         return PH_ERR_INTERNAL;
