@@ -152,6 +152,7 @@ def main():
         die("bad arguments", 2)
 
     m = common.machine()
+    load0 = os.getloadavg()[0]
     tmp = common.temp_dir("puhui-bench-get-")
     public = os.path.join(tmp, "public")
     server = None
@@ -249,7 +250,7 @@ def main():
         if args.json:
             with open(args.json, "w", encoding="utf-8") as f:
                 json.dump({"machine": m, "bin": args.bin, "build_type": common.build_type(args.bin),
-                           "command": command, "nagle_stall_suspected": stall, "api_path": api_path, "static_path": static_path,
+                           "loadavg": [load0, os.getloadavg()[0]], "command": command, "nagle_stall_suspected": stall, "api_path": api_path, "static_path": static_path,
                            "body_bytes": len(api_body), "extra_products": args.extra_products,
                            "rounds": rounds, "summary": summary, "ratio_of_medians": ratio_of_medians,
                            "median_ratio": median_ratio}, f, ensure_ascii=False, indent=1)

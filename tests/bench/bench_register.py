@@ -36,6 +36,10 @@ from common import die, log, median  # noqa: E402
 GOAL_PER_S = 10000 / 20.0
 
 
+class ConnectionLost(Exception):
+    """The server closed a keep-alive connection without answering (or refused one)."""
+
+
 def post(conn, path, body_bytes, key):
     conn.request("POST", path, body=body_bytes,
                  headers={"Content-Type": "application/json", "Authorization": "Bearer " + key})
@@ -50,6 +54,7 @@ def run_single(port, key, bodies, clients, time_limit):
     where regnos[i] is None for a body not sent."""
     results = [None] * len(bodies)
     errors = []
+    lost = []
     barrier = threading.Barrier(clients + 1)
     start = [0.0]
 
@@ -67,6 +72,9 @@ def run_single(port, key, bodies, clients, time_limit):
                     errors.append("product %d: HTTP %d %s" % (i, status, data[:300]))
                     return
                 results[i] = json.loads(data)["registration_no"]
+        except (OSError, http.client.HTTPException) as e:
+            lost.append("client %d after %d of its requests: %r" % (w, sum(
+                1 for j in range(w, len(bodies), clients) if results[j] is not None), e))
         except Exception as e:  # noqa: BLE001 - reported, fails the run
             errors.append("client %d: %r" % (w, e))
         finally:
@@ -82,6 +90,8 @@ def run_single(port, key, bodies, clients, time_limit):
     seconds = time.perf_counter() - start[0]
     if errors:
         die("single registration: %d errors, first: %s" % (len(errors), errors[0]))
+    if lost:
+        raise ConnectionLost("single registration, %.1f s in: %s" % (seconds, "; ".join(lost)))
     done = sum(1 for r in results if r is not None)
     return seconds, done, results
 
@@ -93,7 +103,10 @@ def run_batch(port, key, batches):
     regnos = []
     t0 = time.perf_counter()
     for n, (count, body) in enumerate(batches):
-        status, data = post(conn, "/api/v1/products:batch", body, key)
+        try:
+            status, data = post(conn, "/api/v1/products:batch", body, key)
+        except (OSError, http.client.HTTPException) as e:
+            raise ConnectionLost("batch %d: %r" % (n, e))
         if status != 201:
             die("batch %d: HTTP %d %s" % (n, status, data[:300]))
         answer = json.loads(data)
@@ -156,12 +169,12 @@ def one_run(args, rep, clients):
         mean_body = sum(map(len, single_bytes)) / len(single_bytes)
 
         server = common.Server(args.bin, db, public, tmp).start()
-        cpu0 = time.process_time()
+        cpu0, srv0 = time.process_time(), server.cpu_seconds()
         s_single, done, regnos = run_single(server.port, key, single_bytes, clients, args.time_limit)
-        cpu_single = time.process_time() - cpu0
-        cpu0 = time.process_time()
+        cpu_single, srv_single = time.process_time() - cpu0, server.cpu_seconds() - srv0
+        cpu0, srv0 = time.process_time(), server.cpu_seconds()
         s_batch, regnos_b = run_batch(server.port, key, batches)
-        cpu_batch = time.process_time() - cpu0
+        cpu_batch, srv_batch = time.process_time() - cpu0, server.cpu_seconds() - srv0
         acknowledged = [(r, b["name"]) for r, b in zip(regnos, single_bodies) if r is not None]
         acknowledged += list(zip(regnos_b, [b["name"] for b in batch_bodies]))
         total = verify(db, server.port, acknowledged)
@@ -176,6 +189,7 @@ def one_run(args, rep, clients):
                 "single_s": s_single if done == args.count else args.count / rate,
                 "batch_s": s_batch, "batch_per_s": args.count / s_batch,
                 "client_cpu_single_s": cpu_single, "client_cpu_batch_s": cpu_batch,
+                "server_cpu_single_s": srv_single, "server_cpu_batch_s": srv_batch,
                 "products_verified": total, "mean_body_bytes": mean_body,
                 "db_bytes": db_bytes, "stop_s": server.stop_seconds}
     finally:
@@ -194,6 +208,9 @@ def main():
     p.add_argument("--time-limit", type=float, default=25.0,
                    help="stop the single phase after this many seconds and report the measured rate "
                         "and a projection (default 25: the goal is 20 s)")
+    p.add_argument("--retries", type=int, default=0,
+                   help="repeat a run (fresh DB) at most this often when the server drops connections "
+                        "without answering; every retry is reported (default 0: a dropped connection fails the run)")
     p.add_argument("--json", help="write the raw results and medians here")
     p.add_argument("--keep", action="store_true", help="keep the temp directories")
     args = p.parse_args()
@@ -205,21 +222,34 @@ def main():
         die("bad arguments", 2)
 
     m = common.machine()
+    load0 = os.getloadavg()[0]
     log("bench_register: %s (%s build), %d products per phase, clients %s, batch %d, %d repetitions, "
         "single-phase time limit %g s; %s CPUs, %s; temp DBs under %s"
         % (args.bin, common.build_type(args.bin), args.count, clients_list, args.batch_size,
            args.repeat, args.time_limit, m["nproc"], m["cpu"], os.environ.get("TMPDIR", "/tmp")))
     runs = []
+    retried = []
     for rep in range(1, args.repeat + 1):
         for c in clients_list:
-            r = one_run(args, rep, c)
+            for attempt in range(args.retries + 1):
+                try:
+                    r = one_run(args, rep, c)
+                    break
+                except ConnectionLost as e:
+                    if attempt == args.retries:
+                        die("run %d clients=%d: the server closed connections without answering: %s"
+                            % (rep, c, e))
+                    retried.append("run %d clients=%d: %s" % (rep, c, e))
+                    log("bench: WARNING: run %d clients=%d: the server closed connections without "
+                        "answering (%s); discarding this run and repeating it on a fresh DB" % (rep, c, e))
             runs.append(r)
             single = ("%.2f s" % r["single_elapsed_s"] if r["single_complete"] else
                       "STOPPED at %.1f s after %d (projected %.0f s)"
                       % (r["single_elapsed_s"], r["single_done"], r["single_s"]))
-            log("  run %d clients=%d: single %s, %.0f/s; batch %.2f s, %.0f/s; client CPU %.1f s / %.1f s; "
-                "%d products verified; DB %.1f MB"
+            log("  run %d clients=%d: single %s, %.0f/s; batch %.2f s, %.0f/s; CPU s single/batch: "
+                "server %.1f/%.1f, client %.1f/%.1f; %d products verified; DB %.1f MB"
                 % (rep, c, single, r["single_per_s"], r["batch_s"], r["batch_per_s"],
+                   r["server_cpu_single_s"], r["server_cpu_batch_s"],
                    r["client_cpu_single_s"], r["client_cpu_batch_s"], r["products_verified"],
                    r["db_bytes"] / 1e6))
 
@@ -253,11 +283,13 @@ def main():
           "products stored); mean single body %.0f bytes; server stop after SIGTERM: median %.2f s"
           % (median([r["mean_body_bytes"] for r in runs]),
              median([r["stop_s"] for r in runs if r["stop_s"] is not None])))
+    for note in retried:
+        print("RETRIED (connections dropped, run discarded): " + note)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"machine": m, "bin": args.bin, "build_type": common.build_type(args.bin),
-                       "count": args.count, "batch_size": args.batch_size, "repeat": args.repeat,
-                       "time_limit": args.time_limit, "runs": runs, "summary": summary},
+                       "loadavg": [load0, os.getloadavg()[0]], "count": args.count, "batch_size": args.batch_size, "repeat": args.repeat,
+                       "time_limit": args.time_limit, "runs": runs, "retried": retried, "summary": summary},
                       f, ensure_ascii=False, indent=1)
 
 

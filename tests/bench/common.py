@@ -178,7 +178,7 @@ class Server(object):
     def start(self, timeout=15.0):
         self.port = free_port()
         cmd = [self.bin, "serve", "--db", self.db, "--listen", "127.0.0.1:%d" % self.port,
-               "--public", self.public, "--access-log", "-"] + (["--demo"] if self.demo else []) + self.extra
+               "--public", self.public, "--access-log", os.environ.get("BENCH_ACCESS_LOG", "-")] + (["--demo"] if self.demo else []) + self.extra
         self.cmd = cmd
         self.err_path = os.path.join(self.workdir, "server.err")
         self._err = open(self.err_path, "wb")

@@ -16,7 +16,15 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 command -v python3 >/dev/null 2>&1 || { echo "run_all.sh: python3 not found" >&2; exit 2; }
 
-echo "== building Release into build-bench/" >&2
+# The commit the binary is built from (the tree may move on during the run);
+# changes under tests/bench and docs do not change the binary.
+BENCH_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git status --porcelain --untracked-files=no -- . ':(exclude)tests/bench' ':(exclude)docs' 2>/dev/null)" ]; then
+    BENCH_COMMIT="$BENCH_COMMIT with uncommitted changes"
+fi
+export BENCH_COMMIT
+
+echo "== building Release into build-bench/ (commit $BENCH_COMMIT)" >&2
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-bench -j"$(nproc)" >/dev/null
 

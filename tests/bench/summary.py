@@ -37,10 +37,16 @@ def main():
     m = reg["machine"]
     print("## Benchmark summary")
     print()
-    print("- when: %s; commit %s" % (time.strftime("%Y-%m-%d %H:%M %Z"), git_commit(root)))
+    print("- when: %s; built from commit %s" % (time.strftime("%Y-%m-%d %H:%M %Z"),
+                                                os.environ.get("BENCH_COMMIT") or git_commit(root)))
     print("- machine: %s CPUs, %s (shared, noisy: compare only numbers measured side by side)"
           % (m["nproc"], m["cpu"]))
     print("- binary: `%s` (%s build)" % (reg["bin"], reg["build_type"]))
+    loads = [x.get("loadavg") for x in (reg, get)]
+    if all(loads):
+        print("- load average (1 min) at start/end: register %.1f/%.1f, GET %.1f/%.1f "
+              "(the benchmark itself keeps about 2 busy; much more means other work competed)"
+              % (loads[0][0], loads[0][1], loads[1][0], loads[1][1]))
     print()
     n = reg["count"]
     print("### Registering %s products (%d runs each, fresh DB per run)" % (format(n, ","), reg["repeat"]))
@@ -57,6 +63,10 @@ def main():
         print()
         print("~ projected: the single phase was stopped at the %g s limit and the time for %s is "
               "computed from the measured rate." % (reg["time_limit"], format(n, ",")))
+    for note in reg.get("retried", []):
+        print()
+        print("**Retried** (the server closed keep-alive connections without answering; run discarded "
+              "and repeated on a fresh DB): %s" % note)
     print()
     a, s = get["summary"]["api"], get["summary"]["static"]
     print("### `GET` one product vs the same bytes as a static file (%d rounds, `%s`)"
