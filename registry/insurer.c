@@ -260,13 +260,9 @@ static json_t *insurer_row_json(sqlite3_stmt *stmt)
                      ph_column_text(stmt, 8), "log_index", (json_int_t)sqlite3_column_int64(stmt, 9));
 }
 
-/* Adds solvency and product counts to an insurer object. */
-static ph_status add_insurer_details(struct ph_registry *reg, json_t *insurer, bool with_products,
-                                     struct ph_problems *problems)
+/* Adds the latest solvency report and what it means to an insurer object. */
+static ph_status add_solvency(struct ph_registry *reg, json_t *insurer, struct ph_problems *problems)
 {
-    static const char sql_products[] =
-        "SELECT registration_no, name, category, status, latest_version FROM products"
-        " WHERE insurer_id = ? ORDER BY registration_no";
     int64_t id = json_integer_value(json_object_get(insurer, "id"));
     json_t *report = NULL;
     bool adequate = false;
@@ -275,16 +271,22 @@ static ph_status add_insurer_details(struct ph_registry *reg, json_t *insurer, b
         return st;
     json_object_set_new(insurer, "solvency", report);
     json_object_set_new(insurer, "may_sell_exclusive_products", json_boolean(adequate));
+    return PH_OK;
+}
 
+/* Adds the insurer's products (registration number, name, state) and their count. */
+static ph_status add_products(struct ph_registry *reg, json_t *insurer, struct ph_problems *problems)
+{
+    static const char sql_products[] =
+        "SELECT registration_no, name, category, status, latest_version FROM products"
+        " WHERE insurer_id = ? ORDER BY registration_no";
     sqlite3_stmt *stmt = ph_stmt(reg, sql_products, problems);
     if (stmt == NULL)
         return PH_ERR_INTERNAL;
-    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int64(stmt, 1, json_integer_value(json_object_get(insurer, "id")));
     json_t *products = json_array();
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (!with_products)
-            continue;
+    int rc = sqlite3_step(stmt);
+    while (rc == SQLITE_ROW) {
         const char *regno = ph_column_text(stmt, 0);
         char url[64];
         snprintf(url, sizeof url, "/api/v1/products/%s", regno);
@@ -293,15 +295,16 @@ static ph_status add_insurer_details(struct ph_registry *reg, json_t *insurer, b
                                         ph_column_text(stmt, 1), "category", ph_column_text(stmt, 2),
                                         "status", ph_column_text(stmt, 3), "version",
                                         (json_int_t)sqlite3_column_int64(stmt, 4), "url", url));
+        rc = sqlite3_step(stmt);
     }
     sqlite3_reset(stmt);
-    (void)rc;
-    if (with_products) {
-        json_object_set_new(insurer, "products_count", json_integer((json_int_t)json_array_size(products)));
-        json_object_set_new(insurer, "products", products);
-    } else {
+    if (rc != SQLITE_DONE) {
         json_decref(products);
+        ph_db_problem(reg, problems, "insurer products");
+        return PH_ERR_INTERNAL;
     }
+    json_object_set_new(insurer, "products_count", json_integer((json_int_t)json_array_size(products)));
+    json_object_set_new(insurer, "products", products);
     return PH_OK;
 }
 
@@ -323,7 +326,9 @@ ph_status ph_insurer_get(struct ph_registry *reg, int64_t insurer_id, json_t **o
                         (long long)insurer_id);
         return PH_ERR_NOT_FOUND;
     }
-    ph_status st = add_insurer_details(reg, insurer, true, problems);
+    ph_status st = add_solvency(reg, insurer, problems);
+    if (st == PH_OK)
+        st = add_products(reg, insurer, problems);
     if (st != PH_OK) {
         json_decref(insurer);
         return st;
@@ -342,11 +347,12 @@ ph_status ph_insurer_list(struct ph_registry *reg, json_t **out, struct ph_probl
     if (stmt == NULL)
         return PH_ERR_INTERNAL;
     json_t *items = json_array();
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int rc = sqlite3_step(stmt);
+    while (rc == SQLITE_ROW) {
         json_t *insurer = insurer_row_json(stmt);
         json_object_set_new(insurer, "products_count", json_integer(sqlite3_column_int64(stmt, 10)));
         json_array_append_new(items, insurer);
+        rc = sqlite3_step(stmt);
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE) {
@@ -357,7 +363,7 @@ ph_status ph_insurer_list(struct ph_registry *reg, json_t **out, struct ph_probl
     size_t i;
     json_t *insurer;
     json_array_foreach (items, i, insurer) {
-        ph_status st = add_insurer_details(reg, insurer, false, problems);
+        ph_status st = add_solvency(reg, insurer, problems);
         if (st != PH_OK) {
             json_decref(items);
             return st;

@@ -669,8 +669,8 @@ ph_status ph_product_versions(struct ph_registry *reg, const char *regno, json_t
     if (found != PH_OK)
         return found;
     json_t *items = json_array();
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    int rc = sqlite3_step(stmt);
+    while (rc == SQLITE_ROW) {
         int64_t version = sqlite3_column_int64(stmt, 0);
         char url[80];
         snprintf(url, sizeof url, "/api/v1/products/%s/versions/%lld", regno, (long long)version);
@@ -679,6 +679,7 @@ ph_status ph_product_versions(struct ph_registry *reg, const char *regno, json_t
                                         "change_reason", ph_column_text(stmt, 1), "created_at",
                                         ph_column_text(stmt, 2), "body_sha256", ph_column_text(stmt, 3),
                                         "log_index", (json_int_t)sqlite3_column_int64(stmt, 4), "url", url));
+        rc = sqlite3_step(stmt);
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE) {
