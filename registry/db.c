@@ -14,6 +14,8 @@
 #include <sodium.h>
 
 #include "registry/internal.h"
+#include "registry/search.h"
+#include "registry/search_internal.h"
 
 static const char *const migrations[] = {
     /* 1: the registry core (issue 2). */
@@ -107,7 +109,63 @@ static const char *const migrations[] = {
     "CREATE TRIGGER log_leaves_no_replace BEFORE INSERT ON log_leaves"
     " WHEN EXISTS (SELECT 1 FROM log_leaves WHERE idx = NEW.idx)"
     " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;",
+
+    /* 2: search (issue 3). The FTS5 index with our tokenizer, and the
+     * filter values beside it; ph_db_migrate indexes existing products. */
+    "CREATE VIRTUAL TABLE product_search USING fts5("
+    "  name, insurer, summary, covered, not_covered, claim, labels, tokenize = 'puhui'"
+    ");"
+    "CREATE TABLE product_filters ("
+    "  product_id INTEGER PRIMARY KEY REFERENCES products(id),"
+    "  category TEXT NOT NULL,"
+    "  age_min INTEGER NOT NULL,"
+    "  age_max INTEGER NOT NULL,"
+    "  premium_min_yuan REAL NOT NULL,"
+    "  premium_max_yuan REAL NOT NULL,"
+    "  preexisting TEXT NOT NULL,"
+    "  questionnaire INTEGER NOT NULL,"
+    "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
+    "  registered_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX product_filters_category ON product_filters(category);"
+    "CREATE INDEX product_filters_insurer ON product_filters(insurer_id);"
+    "CREATE TABLE product_groups ("
+    "  product_id INTEGER NOT NULL REFERENCES products(id),"
+    "  grp TEXT NOT NULL,"
+    "  PRIMARY KEY (product_id, grp)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX product_groups_grp ON product_groups(grp, product_id);"
+    "CREATE TABLE product_regions ("
+    "  product_id INTEGER NOT NULL REFERENCES products(id),"
+    "  region TEXT NOT NULL,"
+    "  PRIMARY KEY (product_id, region)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX product_regions_region ON product_regions(region, product_id);",
 };
+
+/* Work a migration needs beyond its SQL, run in the same transaction. */
+static ph_status index_existing_products(struct ph_registry *reg, struct ph_problems *problems)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(reg->db, "SELECT id FROM products ORDER BY id", -1, &stmt, NULL) != SQLITE_OK) {
+        ph_db_problem(reg, problems, "index existing products");
+        return PH_ERR_INTERNAL;
+    }
+    ph_status st = PH_OK;
+    while (st == PH_OK && sqlite3_step(stmt) == SQLITE_ROW)
+        st = ph_search_index_product(reg, sqlite3_column_int64(stmt, 0), problems);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+static ph_status (*const migration_followups[])(struct ph_registry *, struct ph_problems *) = {
+    NULL,
+    index_existing_products,
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] ==
+                   sizeof migration_followups / sizeof migration_followups[0],
+               "every migration has a follow-up slot");
 
 int ph_registry_schema_version(void)
 {
@@ -157,6 +215,10 @@ ph_status ph_db_migrate(struct ph_registry *reg, struct ph_problems *problems)
             ph_tx_rollback(reg);
             return PH_ERR_INTERNAL;
         }
+        if (migration_followups[current] != NULL && migration_followups[current](reg, problems) != PH_OK) {
+            ph_tx_rollback(reg);
+            return PH_ERR_INTERNAL;
+        }
         if (ph_tx_commit(reg, problems) != PH_OK)
             return PH_ERR_INTERNAL;
     }
@@ -195,6 +257,13 @@ ph_status ph_registry_open(const char *path, enum ph_open_mode mode, struct ph_r
     }
     sqlite3_extended_result_codes(reg->db, 1);
     sqlite3_busy_timeout(reg->db, 5000);
+    /* The search's tokenizer and SQL helpers must exist on every connection
+     * before anything touches the FTS5 table, migrations included. */
+    if (ph_search_register_tokenizer(reg->db) != SQLITE_OK || ph_search_register_sql(reg->db) != SQLITE_OK) {
+        ph_problems_add(problems, "internal", "", "无法在数据库连接上注册搜索组件。");
+        ph_registry_close(reg);
+        return PH_ERR_INTERNAL;
+    }
     ph_status st = exec_pragma(reg, "PRAGMA foreign_keys = ON", problems);
     if (st == PH_OK && !reg->read_only)
         st = exec_pragma(reg, "PRAGMA journal_mode = WAL", problems);

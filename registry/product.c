@@ -12,6 +12,7 @@
 #include "registry/internal.h"
 #include "registry/product_validate.h"
 #include "registry/rules.h"
+#include "registry/search.h"
 #include "registry/validate.h"
 
 bool ph_registration_no_is_valid(const char *regno)
@@ -163,6 +164,8 @@ static ph_status insert_product(struct ph_registry *reg, int64_t insurer_id, con
     }
     int64_t product_id = sqlite3_last_insert_rowid(reg->db);
     st = insert_version(reg, product_id, regno, insurer_id, 1, product, NULL, "product_registered", problems);
+    if (st == PH_OK)
+        st = ph_search_index_product(reg, product_id, problems);
     if (st == PH_OK)
         *out = write_result(regno, 1, warnings);
     return st;
@@ -350,6 +353,8 @@ ph_status ph_product_update(struct ph_registry *reg, int64_t insurer_id, const c
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
     }
+    if (st == PH_OK)
+        st = ph_search_index_product(reg, row.id, problems);
     st = ph_tx_finish(reg, st, problems);
     if (st == PH_OK)
         *out = write_result(regno, version, warnings);

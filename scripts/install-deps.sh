@@ -6,8 +6,9 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcivetweb-dev libsqlite3-dev libjansson-dev libsodium-dev libicu-dev
-  libcmocka-dev
+  libcmocka-dev unicode-data
   python3 sqlite3 wrk curl
+  clang
 )
 
 missing=()

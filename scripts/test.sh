@@ -24,8 +24,15 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:abort_on_erro
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DPUHUI_SANITIZE=ON
 
+# --- fuzzing (issue 3, acceptance 2): libFuzzer targets for a bounded time
+# (FUZZ_SECONDS each, default 30) over a copy of the checked-in corpus.
+echo "== fuzz (tests/fuzz/run.sh)"
+if ! "$root/tests/fuzz/run.sh"; then
+  status=1
+fi
+
 if [ $status -eq 0 ]; then
-  echo "test.sh: all suites passed (normal and ASan+UBSan)"
+  echo "test.sh: all suites passed (normal, ASan+UBSan, fuzzing)"
 else
   echo "test.sh: FAILED"
 fi

@@ -3,10 +3,13 @@
  * one registry call and the registry's answer into a response; the rules
  * live in registry/, the headers in server/http.c.
  */
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry/search.h"
 #include "server/server.h"
 
 /* Path segments after the leading slash, at most 8; NULL-terminated. */
@@ -141,6 +144,236 @@ static void get_index(struct ph_request *req)
     ph_respond_json(req, 200, body, true, NULL);
 }
 
+/* --- search ------------------------------------------------------------- */
+
+/* q is cut to PH_SEARCH_QUERY_MAX_CHARS characters by the registry (and the
+ * answer says so); more than this many bytes is not text a person typed and
+ * is refused before any work. Other values are short codes and numbers. */
+#define SEARCH_QUERY_MAX_BYTES 2000
+#define SEARCH_VALUE_MAX_BYTES 64
+
+enum param_read { PARAM_ABSENT, PARAM_PRESENT, PARAM_TOO_LONG };
+
+/* Reads one query-string parameter (URL-decoded, the first occurrence) into
+ * buf. An empty value counts as absent, as HTML forms send empty fields. */
+static enum param_read query_param(const struct ph_request *req, const char *name, char *buf, size_t size)
+{
+    const char *query_string = req->info->query_string;
+    buf[0] = '\0';
+    if (query_string == NULL)
+        return PARAM_ABSENT;
+    int n = mg_get_var(query_string, strlen(query_string), name, buf, size);
+    if (n == -2) {
+        buf[0] = '\0';
+        return PARAM_TOO_LONG;
+    }
+    return n > 0 ? PARAM_PRESENT : PARAM_ABSENT;
+}
+
+/* A whole number: an optional minus sign and digits, nothing else. Values
+ * beyond 10^15 saturate there: out of every range anyway. */
+#define PARAM_INTEGER_CAP 1000000000000000LL
+static bool parse_integer(const char *text, int64_t *out)
+{
+    const char *p = text[0] == '-' ? text + 1 : text;
+    if (*p == '\0')
+        return false;
+    int64_t value = 0;
+    for (; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        if (value < PARAM_INTEGER_CAP)
+            value = value * 10 + (*p - '0');
+    }
+    *out = text[0] == '-' ? -value : value;
+    return true;
+}
+
+/* Yuan: an optional minus sign, digits and at most one decimal point (no
+ * exponent, hex, inf or nan, which strtod would also take). */
+static bool parse_yuan(const char *text, double *out)
+{
+    size_t digits = 0;
+    size_t points = 0;
+    for (const char *p = text[0] == '-' ? text + 1 : text; *p != '\0'; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p == '.')
+            points++;
+        else
+            return false;
+    }
+    if (digits == 0 || points > 1)
+        return false;
+    double value = strtod(text, NULL);
+    if (!isfinite(value))
+        return false;
+    *out = value;
+    return true;
+}
+
+/* An integer parameter: -1 stays "absent"; a negative or huge number is out
+ * of range here (the query uses -1 for absent), the rest is checked by
+ * ph_search_query_check. */
+static void read_int_param(const struct ph_request *req, const char *name, int *out,
+                           struct ph_problems *problems)
+{
+    char buf[SEARCH_VALUE_MAX_BYTES];
+    enum param_read got = query_param(req, name, buf, sizeof buf);
+    if (got == PARAM_ABSENT)
+        return;
+    int64_t value = 0;
+    bool number = got == PARAM_PRESENT && parse_integer(buf, &value);
+    if (got == PARAM_PRESENT && !number) {
+        ph_problems_add(problems, "field_type", name, "「%s」应该是整数，例如 %s=1。", name, name);
+        return;
+    }
+    if (!number || value < 0 || value > INT_MAX) {
+        ph_problems_add(problems, "number_range", name, "「%s」的数字超出了允许的范围。", name);
+        return;
+    }
+    *out = (int)value;
+}
+
+/* true | false -> 1 | 0; absent leaves *out (-1, any). */
+static void read_bool_param(const struct ph_request *req, const char *name, int *out,
+                            struct ph_problems *problems)
+{
+    char buf[SEARCH_VALUE_MAX_BYTES];
+    enum param_read got = query_param(req, name, buf, sizeof buf);
+    if (got == PARAM_ABSENT)
+        return;
+    if (got == PARAM_PRESENT && strcmp(buf, "true") == 0) {
+        *out = 1;
+        return;
+    }
+    if (got == PARAM_PRESENT && strcmp(buf, "false") == 0) {
+        *out = 0;
+        return;
+    }
+    ph_problems_add(problems, "field_type", name, "「%s」应该是 true 或 false。", name);
+}
+
+/* A code (category, group, region, preexisting) passed on for the registry
+ * to check; one longer than any code is refused here. */
+static void read_code_param(const struct ph_request *req, const char *name, char *buf, size_t size,
+                            const char **out, struct ph_problems *problems)
+{
+    enum param_read got = query_param(req, name, buf, size);
+    if (got == PARAM_PRESENT)
+        *out = buf;
+    else if (got == PARAM_TOO_LONG)
+        ph_problems_add(problems, strcmp(name, "region") == 0 ? "region_invalid" : "enum_invalid", name,
+                        "「%s」的值太长了，不是允许的值。", name);
+}
+
+static void read_sort_param(const struct ph_request *req, enum ph_search_sort *out,
+                            struct ph_problems *problems)
+{
+    static const struct {
+        const char *name;
+        enum ph_search_sort sort;
+    } sorts[] = {
+        {"relevance", PH_SORT_RELEVANCE},
+        {"premium", PH_SORT_PREMIUM},
+        {"name", PH_SORT_NAME},
+        {"newest", PH_SORT_NEWEST},
+    };
+    char buf[SEARCH_VALUE_MAX_BYTES];
+    if (query_param(req, "sort", buf, sizeof buf) == PARAM_ABSENT)
+        return;
+    for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
+        if (strcmp(buf, sorts[i].name) == 0) {
+            *out = sorts[i].sort;
+            return;
+        }
+    }
+    ph_problems_add(problems, "enum_invalid", "sort", "「sort」只能是 relevance、premium、name 或 newest。");
+}
+
+/* The filter strings' storage, so that the query can point into it. */
+struct search_params {
+    char text[SEARCH_QUERY_MAX_BYTES + 1];
+    char category[SEARCH_VALUE_MAX_BYTES];
+    char group[SEARCH_VALUE_MAX_BYTES];
+    char region[SEARCH_VALUE_MAX_BYTES];
+    char preexisting[SEARCH_VALUE_MAX_BYTES];
+};
+
+/* Fills the query from the query string; problems for every value that is
+ * not even of the right type (the registry checks the rest). */
+static void read_search_params(const struct ph_request *req, struct search_params *params,
+                               struct ph_search_query *query, struct ph_problems *problems)
+{
+    read_code_param(req, "category", params->category, sizeof params->category, &query->category, problems);
+    read_code_param(req, "group", params->group, sizeof params->group, &query->group, problems);
+    read_code_param(req, "region", params->region, sizeof params->region, &query->region, problems);
+    read_code_param(req, "preexisting", params->preexisting, sizeof params->preexisting, &query->preexisting,
+                    problems);
+    read_int_param(req, "age", &query->age_years, problems);
+    read_int_param(req, "page", &query->page, problems);
+    read_int_param(req, "per_page", &query->per_page, problems);
+    read_bool_param(req, "questionnaire", &query->questionnaire, problems);
+    read_bool_param(req, "on_sale", &query->on_sale, problems);
+    read_sort_param(req, &query->sort, problems);
+
+    char buf[SEARCH_VALUE_MAX_BYTES];
+    enum param_read got = query_param(req, "premium_max", buf, sizeof buf);
+    double yuan = 0;
+    if (got == PARAM_TOO_LONG)
+        ph_problems_add(problems, "number_range", "premium_max", "「premium_max」的数字超出了允许的范围。");
+    else if (got == PARAM_PRESENT && !parse_yuan(buf, &yuan))
+        ph_problems_add(problems, "field_type", "premium_max", "「premium_max」应该是金额（元），例如 200。");
+    else if (got == PARAM_PRESENT && yuan < 0)
+        ph_problems_add(problems, "number_range", "premium_max", "「premium_max」不能是负数。");
+    else if (got == PARAM_PRESENT)
+        query->premium_max_yuan = yuan;
+
+    got = query_param(req, "insurer", buf, sizeof buf);
+    int64_t insurer_id = 0;
+    bool number = got == PARAM_PRESENT && parse_integer(buf, &insurer_id);
+    if (got == PARAM_PRESENT && !number)
+        ph_problems_add(problems, "field_type", "insurer", "「insurer」应该是保险公司编号（正整数）。");
+    else if (got != PARAM_ABSENT && (!number || insurer_id < 1 || insurer_id >= PARAM_INTEGER_CAP))
+        ph_problems_add(problems, "number_range", "insurer", "「insurer」应该是保险公司编号（正整数）。");
+    else if (got == PARAM_PRESENT)
+        query->insurer_id = insurer_id;
+}
+
+static void search_products(struct ph_request *req)
+{
+    struct search_params *params = calloc(1, sizeof *params);
+    if (params == NULL) {
+        ph_respond_error(req, 500, "internal", "", "服务器内存不足，请稍后再试。");
+        return;
+    }
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    struct ph_search_query query;
+    ph_search_query_init(&query);
+    enum param_read got = query_param(req, "q", params->text, sizeof params->text);
+    if (got == PARAM_TOO_LONG) {
+        ph_problems_add(&problems, "query_too_long", "q",
+                        "搜索的文字太长了（最多 %d 字节）。请只输入关键词。", SEARCH_QUERY_MAX_BYTES);
+        ph_respond_problems(req, 400, &problems);
+        ph_problems_release(&problems);
+        free(params);
+        return;
+    }
+    if (got == PARAM_PRESENT)
+        query.text = params->text;
+    read_search_params(req, params, &query, &problems);
+    ph_status st = ph_problems_count(&problems) == 0 ? PH_OK : PH_ERR_INVALID;
+    if (st == PH_OK)
+        st = ph_search_query_check(&query, &problems);
+    json_t *result = NULL;
+    if (st == PH_OK)
+        st = ph_search_products(req->worker->reader, &query, &result, &problems);
+    respond_result(req, st, 200, result, &problems, true, NULL);
+    ph_problems_release(&problems);
+    free(params);
+}
+
 /* --- insurer writes ----------------------------------------------------- */
 
 enum write_kind { WRITE_REGISTER, WRITE_BATCH, WRITE_UPDATE, WRITE_WITHDRAW };
@@ -245,7 +478,12 @@ static void route_products(struct ph_request *req, const struct segments *s)
         return;
     }
     if (s->count == 3) {
-        if (method_allowed(req, "POST"))
+        /* GET searches the public registry; POST registers a product. */
+        if (!method_allowed(req, "GET, HEAD, POST"))
+            return;
+        if (is_method(req, "GET"))
+            search_products(req);
+        else
             write_product(req, WRITE_REGISTER, NULL);
         return;
     }

@@ -546,7 +546,10 @@ def db_digest(path):
     con = ro_connect(path)
     try:
         tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY rowid")]
+            # The FTS5 table itself needs the server's tokenizer to be read;
+            # its shadow tables (product_search_data, ...) hold all its rows.
+            "SELECT name FROM sqlite_master WHERE type='table'"
+            " AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY rowid")]
         for t in tables:
             h.update(b"\x00T" + t.encode("utf-8") + b"\x00")
             cols = [r[1] for r in con.execute('PRAGMA table_info("%s")' % t.replace('"', '""'))]

@@ -1,0 +1,1432 @@
+/*
+ * registry/search.c - the product search: index maintenance, reading what
+ * a person typed, building a safe FTS5 expression, filters, facets,
+ * sorting, highlights, and relaxing a query that finds nothing.
+ *
+ * Safety: no byte of user text is ever pasted into SQL, and it reaches
+ * FTS5's query language only inside double-quoted strings with every
+ * quote doubled, after our own tokenising has reduced it to letters,
+ * digits and Han characters. So quotes, operators, column filters, NEAR,
+ * stars and carets in the input are just text.
+ */
+#include "registry/search.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#include "i18n/breaks.h"
+#include "i18n/collate.h"
+#include "i18n/fold.h"
+#include "i18n/text.h"
+#include "registry/internal.h"
+#include "registry/rules.h"
+#include "registry/search_internal.h"
+#include "registry/validate.h"
+
+/* bm25 weights per column: name, insurer, summary, covered, not_covered,
+ * claim, labels. A match in the name counts most; a match among the
+ * exclusions counts least (it is rarely what a person looks for). */
+#define BM25_WEIGHTS "30.0, 3.0, 4.0, 1.5, 0.3, 0.5, 5.0"
+
+/* --- SQL with bindings, built with a sticky error ------------------------- */
+
+#define SQL_MAX_BYTES 8192
+#define SQL_MAX_BINDS 32
+
+enum bind_kind { BIND_TEXT, BIND_INT, BIND_DOUBLE };
+
+struct sql {
+    char text[SQL_MAX_BYTES];
+    size_t len;
+    bool overflow;
+    int bind_count;
+    enum bind_kind kinds[SQL_MAX_BINDS];
+    const char *texts[SQL_MAX_BINDS];
+    int64_t ints[SQL_MAX_BINDS];
+    double doubles[SQL_MAX_BINDS];
+};
+
+__attribute__((format(printf, 2, 3))) static void sql_add(struct sql *q, const char *fmt, ...)
+{
+    if (q->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(q->text + q->len, sizeof q->text - q->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof q->text - q->len)
+        q->overflow = true;
+    else
+        q->len += (size_t)n;
+}
+
+/* Appends "?" and records the value. Text must outlive the statement. */
+static void sql_text(struct sql *q, const char *value)
+{
+    if (q->bind_count == SQL_MAX_BINDS) {
+        q->overflow = true;
+        return;
+    }
+    q->kinds[q->bind_count] = BIND_TEXT;
+    q->texts[q->bind_count++] = value;
+    sql_add(q, "?");
+}
+
+static void sql_int(struct sql *q, int64_t value)
+{
+    if (q->bind_count == SQL_MAX_BINDS) {
+        q->overflow = true;
+        return;
+    }
+    q->kinds[q->bind_count] = BIND_INT;
+    q->ints[q->bind_count++] = value;
+    sql_add(q, "?");
+}
+
+static void sql_double(struct sql *q, double value)
+{
+    if (q->bind_count == SQL_MAX_BINDS) {
+        q->overflow = true;
+        return;
+    }
+    q->kinds[q->bind_count] = BIND_DOUBLE;
+    q->doubles[q->bind_count++] = value;
+    sql_add(q, "?");
+}
+
+/* Prepares (uncached: the text varies with the filters) and binds. */
+static sqlite3_stmt *sql_prepare(struct ph_registry *reg, const struct sql *q, struct ph_problems *problems)
+{
+    if (q->overflow) {
+        ph_problems_add(problems, "internal", "", "搜索条件太复杂了，请减少一些条件再试。");
+        return NULL;
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(reg->db, q->text, (int)q->len, &stmt, NULL) != SQLITE_OK) {
+        ph_db_problem(reg, problems, "search prepare");
+        return NULL;
+    }
+    for (int i = 0; i < q->bind_count; i++) {
+        if (q->kinds[i] == BIND_TEXT)
+            sqlite3_bind_text(stmt, i + 1, q->texts[i], -1, SQLITE_STATIC);
+        else if (q->kinds[i] == BIND_INT)
+            sqlite3_bind_int64(stmt, i + 1, q->ints[i]);
+        else
+            sqlite3_bind_double(stmt, i + 1, q->doubles[i]);
+    }
+    return stmt;
+}
+
+/* --- the index ------------------------------------------------------------ */
+
+static void join_list(const json_t *list, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    size_t i;
+    json_t *item;
+    json_array_foreach (list, i, item) {
+        int n = snprintf(out + used, size - used, "%s%s", i > 0 ? "\n" : "", json_string_value(item));
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+static void labels_text(const json_t *body, char *out, size_t size)
+{
+    size_t used = 0;
+    int n = snprintf(out, size, "%s",
+                     ph_enum_label(&ph_enum_category, json_string_value(json_object_get(body, "category"))));
+    used = n > 0 ? (size_t)n : 0;
+    size_t i;
+    json_t *group;
+    json_array_foreach (json_object_get(body, "target_groups"), i, group) {
+        n = snprintf(out + used, size - used, " %s",
+                     ph_enum_label(&ph_enum_target_group, json_string_value(group)));
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+ph_status ph_search_index_product(struct ph_registry *reg, int64_t product_id, struct ph_problems *problems)
+{
+    static const char sql_source[] =
+        "SELECT v.body, i.name || ' ' || i.short_name, p.insurer_id, p.registered_at"
+        " FROM products p JOIN product_versions v ON v.product_id = p.id AND v.version = p.latest_version"
+        " JOIN insurers i ON i.id = p.insurer_id WHERE p.id = ?";
+    static const char sql_delete_fts[] = "DELETE FROM product_search WHERE rowid = ?";
+    static const char sql_insert_fts[] =
+        "INSERT INTO product_search (rowid, name, insurer, summary, covered, not_covered, claim, labels)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char sql_filters[] =
+        "INSERT OR REPLACE INTO product_filters (product_id, category, age_min, age_max, premium_min_yuan,"
+        " premium_max_yuan, preexisting, questionnaire, insurer_id, registered_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char sql_delete_groups[] = "DELETE FROM product_groups WHERE product_id = ?";
+    static const char sql_delete_regions[] = "DELETE FROM product_regions WHERE product_id = ?";
+    static const char sql_group[] = "INSERT INTO product_groups (product_id, grp) VALUES (?, ?)";
+    static const char sql_region[] = "INSERT INTO product_regions (product_id, region) VALUES (?, ?)";
+
+    sqlite3_stmt *src = ph_stmt(reg, sql_source, problems);
+    if (src == NULL)
+        return PH_ERR_INTERNAL;
+    sqlite3_bind_int64(src, 1, product_id);
+    if (sqlite3_step(src) != SQLITE_ROW) {
+        sqlite3_reset(src);
+        ph_db_problem(reg, problems, "search source");
+        return PH_ERR_INTERNAL;
+    }
+    json_t *body = ph_column_json(src, 0);
+    char insurer[256];
+    snprintf(insurer, sizeof insurer, "%s", ph_column_text(src, 1));
+    int64_t insurer_id = sqlite3_column_int64(src, 2);
+    char registered_at[32];
+    snprintf(registered_at, sizeof registered_at, "%s", ph_column_text(src, 3));
+    sqlite3_reset(src);
+    if (body == NULL) {
+        ph_problems_add(problems, "internal", "", "产品数据损坏，无法建立索引。");
+        return PH_ERR_INTERNAL;
+    }
+
+    /* Bounded by the validation rules: 30 sentences of 200 characters. */
+    static const size_t text_max = 30 * 200 * 4 + 64;
+    char *covered = malloc(text_max);
+    char *not_covered = malloc(text_max);
+    char *claim = malloc(text_max);
+    char labels[512];
+    ph_status st = covered != NULL && not_covered != NULL && claim != NULL ? PH_OK : PH_ERR_INTERNAL;
+    if (st != PH_OK)
+        ph_problems_add(problems, "internal", "", "内存不足。");
+
+    sqlite3_stmt *stmt = st == PH_OK ? ph_stmt(reg, sql_delete_fts, problems) : NULL;
+    if (stmt != NULL) {
+        sqlite3_bind_int64(stmt, 1, product_id);
+        st = ph_stmt_exec(reg, stmt, "search delete", problems);
+    } else {
+        st = PH_ERR_INTERNAL;
+    }
+    stmt = st == PH_OK ? ph_stmt(reg, sql_insert_fts, problems) : NULL;
+    if (stmt != NULL) {
+        const json_t *claim_obj = json_object_get(body, "claim");
+        join_list(json_object_get(body, "covered"), covered, text_max);
+        join_list(json_object_get(body, "not_covered"), not_covered, text_max);
+        char documents[2400];
+        join_list(json_object_get(claim_obj, "documents"), documents, sizeof documents);
+        snprintf(claim, text_max, "%s\n%s", json_string_value(json_object_get(claim_obj, "how")), documents);
+        labels_text(body, labels, sizeof labels);
+        sqlite3_bind_int64(stmt, 1, product_id);
+        sqlite3_bind_text(stmt, 2, json_string_value(json_object_get(body, "name")), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, insurer, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, json_string_value(json_object_get(body, "summary")), -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 5, covered, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 6, not_covered, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 7, claim, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 8, labels, -1, SQLITE_STATIC);
+        st = ph_stmt_exec(reg, stmt, "search insert", problems);
+    } else if (st == PH_OK) {
+        st = PH_ERR_INTERNAL;
+    }
+    stmt = st == PH_OK ? ph_stmt(reg, sql_filters, problems) : NULL;
+    if (stmt != NULL) {
+        const json_t *premium = json_object_get(body, "premium_yuan_per_year");
+        sqlite3_bind_int64(stmt, 1, product_id);
+        sqlite3_bind_text(stmt, 2, json_string_value(json_object_get(body, "category")), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 3, json_integer_value(json_object_get(body, "age_min")));
+        sqlite3_bind_int64(stmt, 4, json_integer_value(json_object_get(body, "age_max")));
+        sqlite3_bind_double(stmt, 5, json_number_value(json_object_get(premium, "min")));
+        sqlite3_bind_double(stmt, 6, json_number_value(json_object_get(premium, "max")));
+        sqlite3_bind_text(stmt, 7, json_string_value(json_object_get(body, "preexisting_conditions")), -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_int(stmt, 8, json_is_true(json_object_get(body, "health_questionnaire")));
+        sqlite3_bind_int64(stmt, 9, insurer_id);
+        sqlite3_bind_text(stmt, 10, registered_at, -1, SQLITE_STATIC);
+        st = ph_stmt_exec(reg, stmt, "search filters", problems);
+    } else if (st == PH_OK) {
+        st = PH_ERR_INTERNAL;
+    }
+    const char *const list_sql[2][2] = {{sql_delete_groups, sql_group}, {sql_delete_regions, sql_region}};
+    const char *const list_field[2] = {"target_groups", "regions"};
+    for (int l = 0; l < 2 && st == PH_OK; l++) {
+        stmt = ph_stmt(reg, list_sql[l][0], problems);
+        if (stmt == NULL) {
+            st = PH_ERR_INTERNAL;
+            break;
+        }
+        sqlite3_bind_int64(stmt, 1, product_id);
+        st = ph_stmt_exec(reg, stmt, "search list delete", problems);
+        size_t i;
+        json_t *value;
+        json_array_foreach (json_object_get(body, list_field[l]), i, value) {
+            if (st != PH_OK)
+                break;
+            stmt = ph_stmt(reg, list_sql[l][1], problems);
+            if (stmt == NULL) {
+                st = PH_ERR_INTERNAL;
+                break;
+            }
+            sqlite3_bind_int64(stmt, 1, product_id);
+            sqlite3_bind_text(stmt, 2, json_string_value(value), -1, SQLITE_STATIC);
+            st = ph_stmt_exec(reg, stmt, "search list insert", problems);
+        }
+    }
+    free(covered);
+    free(not_covered);
+    free(claim);
+    json_decref(body);
+    return st;
+}
+
+/* --- SQL helpers registered on every connection -------------------------- */
+
+static void sql_solvency_adequate(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_int(ctx, 0);
+        return;
+    }
+    const char *rating = (const char *)sqlite3_value_text(argv[2]);
+    sqlite3_result_int(ctx,
+                       ph_solvency_is_adequate(sqlite3_value_double(argv[0]), sqlite3_value_double(argv[1]),
+                                               rating != NULL ? rating : ""));
+}
+
+static int sql_pinyin_collation(void *unused, int a_len, const void *a, int b_len, const void *b)
+{
+    (void)unused;
+    return ph_collate_compare_utf8(a, (size_t)a_len, b, (size_t)b_len);
+}
+
+int ph_search_register_sql(sqlite3 *db)
+{
+    int rc = sqlite3_create_function(db, "ph_solvency_adequate", 3,
+                                     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                     sql_solvency_adequate, NULL, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_create_collation(db, "pinyin", SQLITE_UTF8, NULL, sql_pinyin_collation);
+    return rc;
+}
+
+/* --- reading what people typed ------------------------------------------- */
+
+#define TERMS_MAX      12
+#define TERM_MAX_BYTES 256
+#define EXPR_MAX_BYTES 4096
+
+enum term_kind {
+    TERM_HAN,     /* an exact phrase of characters (with its synonyms) */
+    TERM_LATIN,   /* a word, its pinyin splits, its initials */
+    TERM_ANY_CHAR /* any one of its meaningful characters (relaxation) */
+};
+
+struct term {
+    enum term_kind kind;
+    char text[TERM_MAX_BYTES]; /* folded */
+};
+
+struct understood {
+    char typed[PH_SEARCH_QUERY_MAX_CHARS * 4 + 8]; /* what was typed, cut, as valid UTF-8 */
+    char folded[PH_SEARCH_QUERY_MAX_CHARS * 4 + 8];
+    struct term terms[TERMS_MAX];
+    size_t term_count;
+    int age_years;  /* -1 when the text names none */
+    char region[8]; /* "" when the text names none */
+    const char *region_zh;
+    bool truncated;
+};
+
+/* Places people write, with the code they mean. Province-level units by
+ * their usual short names, and the capitals and large cities. */
+static const struct {
+    const char *name;
+    const char *code;
+} places[] = {
+    {"北京", "110000"},     {"天津", "120000"}, {"河北", "130000"},   {"山西", "140000"},
+    {"内蒙古", "150000"},   {"辽宁", "210000"}, {"吉林", "220000"},   {"黑龙江", "230000"},
+    {"上海", "310000"},     {"江苏", "320000"}, {"浙江", "330000"},   {"安徽", "340000"},
+    {"福建", "350000"},     {"江西", "360000"}, {"山东", "370000"},   {"河南", "410000"},
+    {"湖北", "420000"},     {"湖南", "430000"}, {"广东", "440000"},   {"广西", "450000"},
+    {"海南", "460000"},     {"重庆", "500000"}, {"四川", "510000"},   {"贵州", "520000"},
+    {"云南", "530000"},     {"西藏", "540000"}, {"陕西", "610000"},   {"甘肃", "620000"},
+    {"青海", "630000"},     {"宁夏", "640000"}, {"新疆", "650000"},   {"台湾", "710000"},
+    {"香港", "810000"},     {"澳门", "820000"}, {"石家庄", "130100"}, {"太原", "140100"},
+    {"呼和浩特", "150100"}, {"沈阳", "210100"}, {"大连", "210200"},   {"长春", "220100"},
+    {"哈尔滨", "230100"},   {"南京", "320100"}, {"无锡", "320200"},   {"苏州", "320500"},
+    {"杭州", "330100"},     {"宁波", "330200"}, {"温州", "330300"},   {"嘉兴", "330400"},
+    {"湖州", "330500"},     {"绍兴", "330600"}, {"金华", "330700"},   {"衢州", "330800"},
+    {"舟山", "330900"},     {"台州", "331000"}, {"丽水", "331100"},   {"合肥", "340100"},
+    {"福州", "350100"},     {"厦门", "350200"}, {"南昌", "360100"},   {"济南", "370100"},
+    {"青岛", "370200"},     {"郑州", "410100"}, {"武汉", "420100"},   {"长沙", "430100"},
+    {"广州", "440100"},     {"深圳", "440300"}, {"珠海", "440400"},   {"佛山", "440600"},
+    {"东莞", "441900"},     {"南宁", "450100"}, {"海口", "460100"},   {"成都", "510100"},
+    {"贵阳", "520100"},     {"昆明", "530100"}, {"拉萨", "540100"},   {"西安", "610100"},
+    {"兰州", "620100"},     {"西宁", "630100"}, {"银川", "640100"},   {"乌鲁木齐", "650100"},
+};
+
+/* Words that carry no meaning for the search on their own. */
+static const char *const stop_chars[] = {"的", "了", "吗", "呢", "吧",   "啊",   "能",
+                                         "我", "你", "他", "一", "是",   "在",   "有",
+                                         "和", "与", "要", "想", "可以", "怎么", "什么"};
+
+static bool is_stop_word(const char *folded)
+{
+    for (size_t i = 0; i < sizeof stop_chars / sizeof stop_chars[0]; i++) {
+        if (strcmp(folded, stop_chars[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Removes `len` bytes at `at` from a NUL-terminated string, leaving a space
+ * so that the words on either side stay apart. */
+static void cut(char *s, size_t at, size_t len)
+{
+    s[at] = ' ';
+    memmove(s + at + 1, s + at + len, strlen(s + at + len) + 1);
+}
+
+/* "65岁", "65周岁", "65 岁": the person's age. */
+static void take_age(struct understood *u)
+{
+    char *s = u->folded;
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9' || (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9'))
+            continue;
+        size_t j = i;
+        int age = 0;
+        while (s[j] >= '0' && s[j] <= '9' && j - i < 4)
+            age = age * 10 + (s[j++] - '0');
+        size_t k = j;
+        while (s[k] == ' ')
+            k++;
+        size_t unit = 0;
+        if (strncmp(s + k, "周岁", strlen("周岁")) == 0)
+            unit = strlen("周岁");
+        else if (strncmp(s + k, "岁", strlen("岁")) == 0)
+            unit = strlen("岁");
+        if (unit > 0 && age <= 120) {
+            u->age_years = age;
+            cut(s, i, k + unit - i);
+            return;
+        }
+    }
+}
+
+static void take_region(struct understood *u)
+{
+    for (size_t p = 0; p < sizeof places / sizeof places[0]; p++) {
+        char *at = strstr(u->folded, places[p].name);
+        if (at == NULL)
+            continue;
+        size_t len = strlen(places[p].name);
+        /* "浙江省", "杭州市": the unit word goes with the name. */
+        static const char *const units[] = {"省", "市", "自治区", "地区"};
+        for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+            if (strncmp(at + len, units[k], strlen(units[k])) == 0) {
+                len += strlen(units[k]);
+                break;
+            }
+        }
+        snprintf(u->region, sizeof u->region, "%s", places[p].code);
+        u->region_zh = places[p].name;
+        cut(u->folded, (size_t)(at - u->folded), len);
+        return;
+    }
+}
+
+static void add_term(struct understood *u, enum term_kind kind, const char *bytes, size_t len)
+{
+    /* A run longer than a term holds is cut into several terms, on
+     * character boundaries: long text still narrows the search. */
+    while (len >= TERM_MAX_BYTES && u->term_count < TERMS_MAX) {
+        size_t piece = TERM_MAX_BYTES - 1;
+        while (piece > 0 && ((unsigned char)bytes[piece] & 0xC0) == 0x80)
+            piece--;
+        add_term(u, kind, bytes, piece);
+        bytes += piece;
+        len -= piece;
+    }
+    if (len == 0 || u->term_count == TERMS_MAX)
+        return;
+    struct term *t = &u->terms[u->term_count];
+    memcpy(t->text, bytes, len);
+    t->text[len] = '\0';
+    if (kind == TERM_HAN && is_stop_word(t->text))
+        return;
+    t->kind = kind;
+    u->term_count++;
+}
+
+/* Runs of Han characters and runs of letters and digits, split by
+ * anything else (spaces, punctuation, operators, emoji). */
+static void split_terms(struct understood *u)
+{
+    const uint8_t *s = (const uint8_t *)u->folded;
+    int len = (int)strlen(u->folded);
+    int offset = 0;
+    int run_start = 0;
+    enum term_kind run_kind = TERM_HAN;
+    bool in_run = false;
+    while (offset <= len) {
+        int start = offset;
+        UChar32 c = 0;
+        if (offset < len)
+            U8_NEXT(s, offset, len, c);
+        else
+            offset++;
+        enum term_kind kind = TERM_HAN;
+        bool word_char = false;
+        if (start < len && c >= 0) {
+            if (ph_is_han(c)) {
+                word_char = true;
+            } else if (u_isalnum(c) && c < 0x80) {
+                word_char = true;
+                kind = TERM_LATIN;
+            }
+        }
+        if (in_run && (!word_char || kind != run_kind)) {
+            add_term(u, run_kind, u->folded + run_start, (size_t)(start - run_start));
+            in_run = false;
+        }
+        if (word_char && !in_run) {
+            in_run = true;
+            run_start = start;
+            run_kind = kind;
+        }
+    }
+}
+
+static void understand(const char *text, struct understood *u)
+{
+    memset(u, 0, sizeof *u);
+    u->age_years = -1;
+    if (text == NULL)
+        return;
+    size_t len = strlen(text);
+    /* Cut to the first PH_SEARCH_QUERY_MAX_CHARS characters, on a
+     * character boundary; malformed bytes are dropped by folding. */
+    size_t cut_at = 0;
+    size_t chars = 0;
+    while (cut_at < len && chars < PH_SEARCH_QUERY_MAX_CHARS) {
+        UChar32 c;
+        int32_t i = (int32_t)cut_at;
+        U8_NEXT((const uint8_t *)text, i, (int32_t)len, c);
+        (void)c;
+        cut_at = (size_t)i;
+        chars++;
+    }
+    u->truncated = cut_at < len;
+    /* Malformed bytes are dropped (they cannot mean anything), then the
+     * rest is folded. */
+    char clean[PH_SEARCH_QUERY_MAX_CHARS * 4 + 8];
+    size_t clean_len = 0;
+    for (int32_t i = 0; i < (int32_t)cut_at && clean_len + U8_MAX_LENGTH < sizeof clean;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)text, i, (int32_t)cut_at, c);
+        if (c >= 0 && !U_IS_UNICODE_NONCHAR(c))
+            U8_APPEND_UNSAFE(clean, clean_len, c);
+    }
+    memcpy(u->typed, clean, clean_len);
+    u->typed[clean_len] = '\0';
+    size_t folded_len = 0;
+    char *folded = ph_fold_text(clean, clean_len, &folded_len);
+    if (folded == NULL)
+        return;
+    snprintf(u->folded, sizeof u->folded, "%s", folded);
+    free(folded);
+    take_age(u);
+    take_region(u);
+    split_terms(u);
+}
+
+/* --- FTS5 expressions ------------------------------------------------------ */
+
+struct expr {
+    char text[EXPR_MAX_BYTES];
+    size_t len;
+    bool overflow;
+};
+
+static void expr_add(struct expr *e, const char *s)
+{
+    size_t n = strlen(s);
+    if (e->overflow || e->len + n + 1 > sizeof e->text) {
+        e->overflow = true;
+        return;
+    }
+    memcpy(e->text + e->len, s, n + 1);
+    e->len += n;
+}
+
+/* A quoted FTS5 string: the tokenizer turns it into a phrase. Our terms
+ * hold no quotes, but doubling them keeps that true by construction. */
+static void expr_phrase(struct expr *e, const char *words)
+{
+    expr_add(e, "\"");
+    for (const char *p = words; *p != '\0'; p++) {
+        char one[2] = {*p, '\0'};
+        expr_add(e, *p == '"' ? "\"\"" : one);
+    }
+    expr_add(e, "\"");
+}
+
+/* Synonym groups, as data: registry/data/synonyms.txt, embedded at build
+ * time (one group per line, words separated by spaces; '#' comments). */
+extern const unsigned char ph_synonyms_txt[];
+extern const size_t ph_synonyms_txt_len;
+
+/* Calls `each` for every other word of the synonym groups that hold `word`. */
+static void for_each_synonym(const char *word, void (*each)(void *, const char *), void *ctx)
+{
+    const char *p = (const char *)ph_synonyms_txt;
+    const char *end = p + ph_synonyms_txt_len;
+    char line[512];
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n < sizeof line && n > 0 && p[0] != '#') {
+            memcpy(line, p, n);
+            line[n] = '\0';
+            bool has = false;
+            for (char *w = line; *w != '\0';) {
+                size_t wl = strcspn(w, " \t");
+                has = has || (wl == strlen(word) && strncmp(w, word, wl) == 0);
+                w += wl;
+                w += strspn(w, " \t");
+            }
+            if (has) {
+                for (char *w = line; *w != '\0';) {
+                    size_t wl = strcspn(w, " \t");
+                    char saved = w[wl];
+                    w[wl] = '\0';
+                    if (strcmp(w, word) != 0)
+                        each(ctx, w);
+                    w[wl] = saved;
+                    w += wl;
+                    w += strspn(w, " \t");
+                }
+            }
+        }
+        p += n + 1;
+    }
+}
+
+static void add_synonym_alternative(void *ctx, const char *synonym)
+{
+    struct expr *e = ctx;
+    /* Synonyms are written folded already (simplified, lower case). */
+    expr_add(e, " OR ");
+    expr_phrase(e, synonym);
+}
+
+/* The alternatives of one Latin term: the word itself, its pinyin
+ * syllable splits, and its letters as pinyin initials. */
+static void latin_alternatives(struct expr *e, const char *word)
+{
+    expr_phrase(e, word);
+    size_t len = strlen(word);
+    bool letters = true;
+    for (size_t i = 0; i < len; i++)
+        letters = letters && word[i] >= 'a' && word[i] <= 'z';
+    if (!letters || len > 64)
+        return;
+    uint8_t ends[4][PH_PINYIN_MAX_SYLLABLES];
+    size_t counts[4];
+    size_t splits = ph_pinyin_split(word, len, 4, ends, counts);
+    for (size_t s = 0; s < splits && s < 4; s++) {
+        if (counts[s] < 2)
+            continue; /* one syllable is the word itself, already there */
+        char spaced[TERM_MAX_BYTES * 2];
+        size_t used = 0;
+        size_t from = 0;
+        for (size_t k = 0; k < counts[s]; k++) {
+            size_t to = ends[s][k];
+            if (used + (to - from) + 2 >= sizeof spaced)
+                break;
+            if (k > 0)
+                spaced[used++] = ' ';
+            memcpy(spaced + used, word + from, to - from);
+            used += to - from;
+            from = to;
+        }
+        spaced[used] = '\0';
+        expr_add(e, " OR ");
+        expr_phrase(e, spaced);
+    }
+    if (len >= 2 && len <= 10) {
+        char initials[32];
+        size_t used = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (i > 0)
+                initials[used++] = ' ';
+            initials[used++] = word[i];
+        }
+        initials[used] = '\0';
+        expr_add(e, " OR ");
+        expr_phrase(e, initials);
+    }
+}
+
+/* Any one of the text's characters that is not a stop word. Returns
+ * whether it wrote anything. */
+static bool any_character(struct expr *e, const char *text, bool first)
+{
+    const uint8_t *s = (const uint8_t *)text;
+    int len = (int)strlen(text);
+    int offset = 0;
+    while (offset < len) {
+        int start = offset;
+        UChar32 c;
+        U8_NEXT(s, offset, len, c);
+        char one[8];
+        snprintf(one, sizeof one, "%.*s", offset - start, text + start);
+        if (c < 0 || is_stop_word(one))
+            continue;
+        if (!first)
+            expr_add(e, " OR ");
+        expr_phrase(e, one);
+        first = false;
+    }
+    return !first;
+}
+
+static void term_alternatives(struct expr *e, const struct term *t)
+{
+    expr_add(e, "(");
+    if (t->kind == TERM_ANY_CHAR) {
+        if (!any_character(e, t->text, true))
+            expr_phrase(e, t->text);
+    } else if (t->kind == TERM_LATIN) {
+        latin_alternatives(e, t->text);
+    } else {
+        expr_phrase(e, t->text);
+        for_each_synonym(t->text, add_synonym_alternative, e);
+    }
+    expr_add(e, ")");
+}
+
+/* AND of the terms whose bit is set in `mask`. */
+static void build_and(struct expr *e, const struct understood *u, uint32_t mask)
+{
+    bool first = true;
+    for (size_t i = 0; i < u->term_count; i++) {
+        if ((mask & (1u << i)) == 0)
+            continue;
+        if (!first)
+            expr_add(e, " AND ");
+        term_alternatives(e, &u->terms[i]);
+        first = false;
+    }
+}
+
+/* OR of every meaningful Han character and Latin term: the last resort. */
+static void build_characters(struct expr *e, const struct understood *u)
+{
+    bool first = true;
+    for (size_t i = 0; i < u->term_count; i++) {
+        const struct term *t = &u->terms[i];
+        if (t->kind == TERM_LATIN) {
+            if (!first)
+                expr_add(e, " OR ");
+            term_alternatives(e, t);
+            first = false;
+        } else {
+            first = !any_character(e, t->text, first) && first;
+        }
+    }
+}
+
+/* --- running --------------------------------------------------------------- */
+
+enum facet {
+    FACET_CATEGORY,
+    FACET_GROUP,
+    FACET_PREEXISTING,
+    FACET_QUESTIONNAIRE,
+    FACET_INSURER,
+    FACET_ON_SALE,
+    FACET_COUNT,
+    FACET_NONE = FACET_COUNT
+};
+
+static const char *const facet_names[FACET_COUNT] = {"category",      "group",   "preexisting",
+                                                     "questionnaire", "insurer", "on_sale"};
+
+struct search_run {
+    struct ph_registry *reg;
+    const struct ph_search_query *query; /* with the age and region the text named */
+    const char *match;                   /* FTS5 expression, or NULL for no text */
+    char today[16];
+    char region_city[8];
+    char region_province[8];
+    char region_like[8];
+};
+
+/* The on-sale rule in SQL, the same as ph_product_get's in C: published,
+ * or withdrawn with a stop date still ahead; never suspended; and an
+ * insurer whose latest solvency report is adequate (policy 十九). */
+static void sql_on_sale(struct sql *q, const struct search_run *run)
+{
+    sql_add(q, "((p.status = 'published' OR (p.status = 'withdrawn' AND p.withdrawal_date > ");
+    sql_text(q, run->today);
+    sql_add(q, ")) AND ok.adequate = 1)");
+}
+
+/* FROM ... WHERE ... shared by every query of one search, leaving out the
+ * filter of the facet being counted. The insurer's adequacy is computed
+ * once per insurer, not once per product. */
+static void sql_from_where(struct sql *q, const struct search_run *run, enum facet excluded, bool with_body)
+{
+    const struct ph_search_query *query = run->query;
+    sql_add(q, " FROM products p JOIN product_filters f ON f.product_id = p.id"
+               " JOIN (SELECT i.id AS insurer_id, COALESCE((SELECT ph_solvency_adequate(s.core_pct,"
+               " s.comprehensive_pct, s.rating) FROM solvency_reports s WHERE s.insurer_id = i.id"
+               " ORDER BY s.quarter DESC, s.id DESC LIMIT 1), 0) AS adequate FROM insurers i) ok"
+               " ON ok.insurer_id = p.insurer_id");
+    if (with_body)
+        sql_add(q, " JOIN product_versions v ON v.product_id = p.id AND v.version = p.latest_version"
+                   " JOIN insurers i ON i.id = p.insurer_id");
+    if (run->match != NULL)
+        sql_add(q, " JOIN product_search ON product_search.rowid = p.id");
+    sql_add(q, " WHERE 1");
+    if (run->match != NULL) {
+        sql_add(q, " AND product_search MATCH ");
+        sql_text(q, run->match);
+    }
+    if (query->category != NULL && excluded != FACET_CATEGORY) {
+        sql_add(q, " AND f.category = ");
+        sql_text(q, query->category);
+    }
+    if (query->group != NULL && excluded != FACET_GROUP) {
+        sql_add(q, " AND EXISTS (SELECT 1 FROM product_groups g WHERE g.product_id = p.id AND g.grp = ");
+        sql_text(q, query->group);
+        sql_add(q, ")");
+    }
+    if (query->region != NULL) {
+        /* The whole country, the place itself, the units above it, and
+         * every unit inside it. */
+        sql_add(q, " AND EXISTS (SELECT 1 FROM product_regions r WHERE r.product_id = p.id AND"
+                   " (r.region IN ('000000', ");
+        sql_text(q, query->region);
+        sql_add(q, ", ");
+        sql_text(q, run->region_city);
+        sql_add(q, ", ");
+        sql_text(q, run->region_province);
+        sql_add(q, ") OR r.region LIKE ");
+        sql_text(q, run->region_like);
+        sql_add(q, "))");
+    }
+    if (query->age_years >= 0) {
+        sql_add(q, " AND f.age_min <= ");
+        sql_int(q, query->age_years);
+        sql_add(q, " AND f.age_max >= ");
+        sql_int(q, query->age_years);
+    }
+    if (query->premium_max_yuan >= 0) {
+        sql_add(q, " AND f.premium_min_yuan <= ");
+        sql_double(q, query->premium_max_yuan);
+    }
+    if (query->preexisting != NULL && excluded != FACET_PREEXISTING) {
+        sql_add(q, " AND f.preexisting = ");
+        sql_text(q, query->preexisting);
+    }
+    if (query->questionnaire >= 0 && excluded != FACET_QUESTIONNAIRE) {
+        sql_add(q, " AND f.questionnaire = ");
+        sql_int(q, query->questionnaire);
+    }
+    if (query->insurer_id > 0 && excluded != FACET_INSURER) {
+        sql_add(q, " AND f.insurer_id = ");
+        sql_int(q, query->insurer_id);
+    }
+    if (query->on_sale >= 0 && excluded != FACET_ON_SALE) {
+        sql_add(q, query->on_sale == 1 ? " AND " : " AND NOT ");
+        sql_on_sale(q, run);
+    }
+}
+
+static ph_status count_matches(const struct search_run *run, int64_t *out, struct ph_problems *problems)
+{
+    struct sql q = {.len = 0};
+    sql_add(&q, "SELECT COUNT(*)");
+    sql_from_where(&q, run, FACET_NONE, false);
+    sqlite3_stmt *stmt = sql_prepare(run->reg, &q, problems);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    int rc = sqlite3_step(stmt);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_ROW) {
+        ph_db_problem(run->reg, problems, "search count");
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
+/* HTML-escapes a snippet and turns the \x01 ... \x02 markers FTS5 put
+ * around matched tokens into <mark> ... </mark>. NULL when nothing in it
+ * matched. */
+static json_t *highlight_json(const char *marked)
+{
+    if (marked == NULL || strchr(marked, '\x01') == NULL)
+        return json_null();
+    size_t len = strlen(marked);
+    char *out = malloc(len * 7 + 1);
+    if (out == NULL)
+        return json_null();
+    size_t used = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *rep;
+        char one[2] = {marked[i], '\0'};
+        switch (marked[i]) {
+        case '\x01':
+            rep = "<mark>";
+            break;
+        case '\x02':
+            rep = "</mark>";
+            break;
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&#39;";
+            break;
+        default:
+            rep = one;
+        }
+        size_t n = strlen(rep);
+        memcpy(out + used, rep, n);
+        used += n;
+    }
+    json_t *value = json_stringn(out, used);
+    free(out);
+    return value;
+}
+
+static const char *order_sql(enum ph_search_sort sort, bool has_text)
+{
+    switch (sort) {
+    case PH_SORT_PREMIUM:
+        return "f.premium_min_yuan ASC, p.registration_no ASC";
+    case PH_SORT_NAME:
+        return "p.name COLLATE pinyin ASC, p.registration_no ASC";
+    case PH_SORT_NEWEST:
+        return "p.registered_at DESC, p.registration_no DESC";
+    case PH_SORT_RELEVANCE:
+        break;
+    }
+    /* A product whose name holds what was asked for comes before one that
+     * only mentions it in its text, whatever bm25 says about the text. */
+    return has_text ? "on_sale DESC, name_hit DESC, score ASC, p.registered_at DESC, p.registration_no ASC"
+                    : "on_sale DESC, p.registered_at DESC, p.registration_no ASC";
+}
+
+static json_t *item_json(sqlite3_stmt *stmt)
+{
+    json_t *body = ph_column_json(stmt, 5);
+    if (body == NULL)
+        return NULL;
+    static const char *const kept[] = {"name",
+                                       "category",
+                                       "target_groups",
+                                       "regions",
+                                       "age_min",
+                                       "age_max",
+                                       "premium_yuan_per_year",
+                                       "sum_insured_yuan",
+                                       "deductible_yuan",
+                                       "preexisting_conditions",
+                                       "health_questionnaire",
+                                       "summary"};
+    const char *regno = ph_column_text(stmt, 0);
+    char url[64];
+    snprintf(url, sizeof url, "/api/v1/products/%s", regno);
+    json_t *item = json_pack("{s:s, s:s}", "registration_no", regno, "url", url);
+    for (size_t k = 0; k < sizeof kept / sizeof kept[0]; k++)
+        json_object_set(item, kept[k], json_object_get(body, kept[k]));
+    json_decref(body);
+    json_object_set_new(item, "insurer",
+                        json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(stmt, 1), "name",
+                                  ph_column_text(stmt, 6), "short_name", ph_column_text(stmt, 7)));
+    json_object_set_new(item, "status", json_string(ph_column_text(stmt, 2)));
+    json_object_set_new(item, "on_sale", json_boolean(sqlite3_column_int(stmt, 3) != 0));
+    double score = sqlite3_column_double(stmt, 4);
+    json_object_set_new(item, "score", json_real(score != 0.0 ? -score : 0.0));
+    json_t *highlights = json_object();
+    static const char *const fields[] = {"name", "summary", "covered", "claim", "insurer", "not_covered", "labels"};
+    for (int k = 0; k < 7; k++) {
+        json_t *h = highlight_json(ph_column_text(stmt, 9 + k));
+        if (json_is_null(h))
+            json_decref(h);
+        else
+            json_object_set_new(highlights, fields[k], h);
+    }
+    json_object_set_new(item, "highlights", highlights);
+    return item;
+}
+
+static ph_status fetch_page(const struct search_run *run, json_t *items, struct ph_problems *problems)
+{
+    const struct ph_search_query *query = run->query;
+    struct sql q = {.len = 0};
+    sql_add(&q, "SELECT p.registration_no, p.insurer_id, p.status, ");
+    sql_on_sale(&q, run);
+    sql_add(&q, " AS on_sale, %s AS score, v.body, i.name, i.short_name",
+            run->match != NULL ? "bm25(product_search, " BM25_WEIGHTS ")" : "0.0");
+    if (run->match != NULL)
+        sql_add(&q, ", instr(highlight(product_search, 0, char(1), char(2)), char(1)) > 0 AS name_hit");
+    else
+        sql_add(&q, ", 0 AS name_hit");
+    if (run->match != NULL)
+        sql_add(&q, ", highlight(product_search, 0, char(1), char(2)),"
+                    " snippet(product_search, 2, char(1), char(2), '…', 32),"
+                    " snippet(product_search, 3, char(1), char(2), '…', 32),"
+                    " snippet(product_search, 5, char(1), char(2), '…', 32),"
+                    " highlight(product_search, 1, char(1), char(2)),"
+                    " snippet(product_search, 4, char(1), char(2), '…', 32),"
+                    " highlight(product_search, 6, char(1), char(2))");
+    else
+        sql_add(&q, ", NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+    sql_from_where(&q, run, FACET_NONE, true);
+    sql_add(&q, " ORDER BY %s LIMIT ", order_sql(query->sort, run->match != NULL));
+    sql_int(&q, query->per_page);
+    sql_add(&q, " OFFSET ");
+    sql_int(&q, (int64_t)(query->page - 1) * query->per_page);
+    sqlite3_stmt *stmt = sql_prepare(run->reg, &q, problems);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    int rc = sqlite3_step(stmt);
+    while (rc == SQLITE_ROW) {
+        json_t *item = item_json(stmt);
+        if (item != NULL)
+            json_array_append_new(items, item);
+        rc = sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        ph_db_problem(run->reg, problems, "search page");
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
+/* Counts per value of one facet under every other active filter. */
+static ph_status facet_counts(const struct search_run *run, enum facet facet, json_t *facets,
+                              struct ph_problems *problems)
+{
+    struct sql q = {.len = 0};
+    switch (facet) {
+    case FACET_CATEGORY:
+        sql_add(&q, "SELECT f.category, COUNT(*)");
+        break;
+    case FACET_GROUP:
+        sql_add(&q, "SELECT g.grp, COUNT(*)");
+        break;
+    case FACET_PREEXISTING:
+        sql_add(&q, "SELECT f.preexisting, COUNT(*)");
+        break;
+    case FACET_QUESTIONNAIRE:
+        sql_add(&q, "SELECT CASE f.questionnaire WHEN 1 THEN 'true' ELSE 'false' END, COUNT(*)");
+        break;
+    case FACET_INSURER:
+        sql_add(&q, "SELECT CAST(f.insurer_id AS TEXT), COUNT(*)");
+        break;
+    case FACET_ON_SALE:
+        sql_add(&q, "SELECT CASE WHEN ");
+        sql_on_sale(&q, run);
+        sql_add(&q, " THEN 'true' ELSE 'false' END, COUNT(*)");
+        break;
+    case FACET_COUNT:
+        return PH_OK;
+    }
+    sql_from_where(&q, run, facet, false);
+    if (facet == FACET_GROUP) {
+        /* The group facet counts products per group they serve. */
+        char *where = strstr(q.text, " WHERE 1");
+        if (where == NULL)
+            return PH_OK;
+        const char join[] = " JOIN product_groups g ON g.product_id = p.id";
+        size_t at = (size_t)(where - q.text);
+        if (q.len + sizeof join >= sizeof q.text) {
+            q.overflow = true;
+        } else {
+            memmove(q.text + at + sizeof join - 1, q.text + at, q.len - at + 1);
+            memcpy(q.text + at, join, sizeof join - 1);
+            q.len += sizeof join - 1;
+        }
+    }
+    sql_add(&q, " GROUP BY 1 ORDER BY 2 DESC, 1 ASC");
+    sqlite3_stmt *stmt = sql_prepare(run->reg, &q, problems);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    json_t *values = json_array();
+    int rc = sqlite3_step(stmt);
+    while (rc == SQLITE_ROW) {
+        const char *value = ph_column_text(stmt, 0);
+        const char *label = NULL;
+        if (facet == FACET_CATEGORY)
+            label = ph_enum_label(&ph_enum_category, value);
+        else if (facet == FACET_GROUP)
+            label = ph_enum_label(&ph_enum_target_group, value);
+        else if (facet == FACET_PREEXISTING)
+            label = ph_enum_label(&ph_enum_preexisting, value);
+        else if (facet == FACET_QUESTIONNAIRE)
+            label = strcmp(value, "true") == 0 ? "要做健康告知" : "不用做健康告知";
+        else if (facet == FACET_ON_SALE)
+            label = strcmp(value, "true") == 0 ? "现在能买" : "现在不能买";
+        json_array_append_new(values, json_pack("{s:s, s:s?, s:I}", "value", value, "label_zh", label,
+                                                "count", (json_int_t)sqlite3_column_int64(stmt, 1)));
+        rc = sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE) {
+        json_decref(values);
+        ph_db_problem(run->reg, problems, "search facet");
+        return PH_ERR_INTERNAL;
+    }
+    json_object_set_new(facets, facet_names[facet], values);
+    return PH_OK;
+}
+
+/* Labels the insurer facet's values with the insurers' short names. */
+static void label_insurers(struct ph_registry *reg, json_t *facets)
+{
+    static const char sql[] = "SELECT short_name FROM insurers WHERE id = ?";
+    struct ph_problems ignored;
+    ph_problems_init(&ignored);
+    size_t i;
+    json_t *value;
+    json_array_foreach (json_object_get(facets, "insurer"), i, value) {
+        sqlite3_stmt *stmt = ph_stmt(reg, sql, &ignored);
+        if (stmt == NULL)
+            break;
+        sqlite3_bind_int64(stmt, 1, strtoll(json_string_value(json_object_get(value, "value")), NULL, 10));
+        if (sqlite3_step(stmt) == SQLITE_ROW)
+            json_object_set_new(value, "label_zh", json_string(ph_column_text(stmt, 0)));
+        sqlite3_reset(stmt);
+    }
+    ph_problems_release(&ignored);
+}
+
+/* --- relaxing a query that finds nothing ------------------------------------ */
+
+static ph_status count_expr(struct search_run *run, const struct expr *e, int64_t *out,
+                            struct ph_problems *problems)
+{
+    if (e->overflow || e->len == 0) {
+        *out = 0;
+        return PH_OK;
+    }
+    run->match = e->text;
+    return count_matches(run, out, problems);
+}
+
+struct segment_ctx {
+    const char *text;
+    struct understood *out;
+};
+
+static bool add_word_span(void *ctx, const struct ph_text_span *span)
+{
+    struct segment_ctx *c = ctx;
+    if (span->is_word)
+        add_term(c->out, TERM_HAN, c->text + span->start_bytes, span->len_bytes);
+    return c->out->term_count < TERMS_MAX;
+}
+
+/* The same terms with every Han run longer than two characters cut into
+ * words by ICU's dictionary ("摔了一跤能赔吗" -> 摔 一跤 赔, stop words
+ * dropped). Returns false when no run was cut (nothing new to try). */
+static bool segment_terms(const struct understood *u, struct understood *out)
+{
+    *out = *u;
+    out->term_count = 0;
+    bool cut_any = false;
+    for (size_t i = 0; i < u->term_count; i++) {
+        const struct term *t = &u->terms[i];
+        size_t chars = ph_text_length_chars(t->text, strlen(t->text));
+        if (t->kind != TERM_HAN || chars <= 2) {
+            if (out->term_count < TERMS_MAX)
+                out->terms[out->term_count++] = *t;
+            continue;
+        }
+        size_t before = out->term_count;
+        struct segment_ctx ctx = {t->text, out};
+        if (ph_words(t->text, strlen(t->text), add_word_span, &ctx) != PH_I18N_OK) {
+            out->term_count = before;
+            if (out->term_count < TERMS_MAX)
+                out->terms[out->term_count++] = *t;
+            continue;
+        }
+        cut_any = cut_any || out->term_count != before + 1;
+    }
+    return cut_any;
+}
+
+/* Chooses the expression, relaxing step by step while nothing matches:
+ * every term as typed; the same cut into words; the words that match on
+ * their own (naming the others); any of the characters. */
+static ph_status choose_expression(struct search_run *run, const struct understood *typed,
+                                   struct expr *chosen, const char **relaxed, json_t *unmatched,
+                                   int64_t *total, struct ph_problems *problems)
+{
+    memset(chosen, 0, sizeof *chosen);
+    build_and(chosen, typed, (1u << typed->term_count) - 1);
+    ph_status st = count_expr(run, chosen, total, problems);
+    *relaxed = "none";
+    if (st != PH_OK || *total > 0 || typed->term_count == 0)
+        return st;
+
+    struct understood *words = malloc(sizeof *words);
+    if (words == NULL) {
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        return PH_ERR_INTERNAL;
+    }
+    const struct understood *u = typed;
+    if (segment_terms(typed, words) && words->term_count > 0) {
+        u = words;
+        memset(chosen, 0, sizeof *chosen);
+        build_and(chosen, u, (1u << u->term_count) - 1);
+        st = count_expr(run, chosen, total, problems);
+        *relaxed = "words";
+        if (st != PH_OK || *total > 0) {
+            free(words);
+            return st;
+        }
+    }
+
+    uint32_t matching = 0;
+    uint32_t all = (1u << u->term_count) - 1;
+    for (size_t i = 0; i < u->term_count && st == PH_OK; i++) {
+        struct expr one = {.len = 0};
+        build_and(&one, u, 1u << i);
+        int64_t n = 0;
+        st = count_expr(run, &one, &n, problems);
+        if (n > 0)
+            matching |= 1u << i;
+        else
+            json_array_append_new(unmatched, json_string(u->terms[i].text));
+    }
+    if (st == PH_OK && matching != 0 && matching != all) {
+        /* An unmatched word of several characters still says something:
+         * "摔了一跤" becomes any of 摔, 跤. */
+        struct understood *partial = words;
+        if (partial != u)
+            *partial = *u;
+        uint32_t kept = matching;
+        for (size_t i = 0; i < partial->term_count; i++) {
+            struct term *t = &partial->terms[i];
+            if ((matching & (1u << i)) == 0 && t->kind == TERM_HAN &&
+                ph_text_length_chars(t->text, strlen(t->text)) > 1) {
+                t->kind = TERM_ANY_CHAR;
+                kept |= 1u << i;
+            }
+        }
+        memset(chosen, 0, sizeof *chosen);
+        build_and(chosen, partial, kept);
+        st = count_expr(run, chosen, total, problems);
+        *relaxed = "dropped_terms";
+        if (st != PH_OK || *total > 0) {
+            free(words);
+            return st;
+        }
+        u = partial;
+        memset(chosen, 0, sizeof *chosen);
+        build_and(chosen, u, matching);
+        st = count_expr(run, chosen, total, problems);
+        *relaxed = "dropped_terms";
+        if (st != PH_OK || *total > 0) {
+            free(words);
+            return st;
+        }
+    }
+    if (st == PH_OK) {
+        memset(chosen, 0, sizeof *chosen);
+        build_characters(chosen, u);
+        *relaxed = "characters";
+        st = count_expr(run, chosen, total, problems);
+    }
+    free(words);
+    return st;
+}
+
+/* --- the public entry points ------------------------------------------------- */
+
+void ph_search_query_init(struct ph_search_query *query)
+{
+    memset(query, 0, sizeof *query);
+    query->age_years = -1;
+    query->premium_max_yuan = -1;
+    query->questionnaire = -1;
+    query->on_sale = -1;
+    query->sort = PH_SORT_RELEVANCE;
+    query->page = 1;
+    query->per_page = 20;
+}
+
+ph_status ph_search_query_check(const struct ph_search_query *query, struct ph_problems *problems)
+{
+    size_t before = ph_problems_count(problems);
+    if (query->category != NULL && !ph_enum_has(&ph_enum_category, query->category))
+        ph_problems_add(problems, "enum_invalid", "category", "没有这个保险种类。");
+    if (query->group != NULL && !ph_enum_has(&ph_enum_target_group, query->group))
+        ph_problems_add(problems, "enum_invalid", "group", "没有这个人群。");
+    if (query->preexisting != NULL && !ph_enum_has(&ph_enum_preexisting, query->preexisting))
+        ph_problems_add(problems, "enum_invalid", "preexisting",
+                        "既往症条件只能是 covered、partly 或 not_covered。");
+    if (query->region != NULL && !ph_region_is_valid(query->region))
+        ph_problems_add(problems, "region_invalid", "region",
+                        "地区要用 6 位行政区划代码，例如 330100（杭州市）。");
+    if (query->age_years != -1 && (query->age_years < 0 || query->age_years > 120))
+        ph_problems_add(problems, "number_range", "age", "年龄应该在 0 到 120 岁之间。");
+    if (query->premium_max_yuan != -1 &&
+        (query->premium_max_yuan < 0 || query->premium_max_yuan > 1e6 || isnan(query->premium_max_yuan)))
+        ph_problems_add(problems, "number_range", "premium_max", "保费上限应该在 0 到 1000000 元之间。");
+    if (query->questionnaire < -1 || query->questionnaire > 1)
+        ph_problems_add(problems, "enum_invalid", "questionnaire", "健康告知只能是 true 或 false。");
+    if (query->on_sale < -1 || query->on_sale > 1)
+        ph_problems_add(problems, "enum_invalid", "on_sale", "on_sale 只能是 true 或 false。");
+    if (query->insurer_id < 0)
+        ph_problems_add(problems, "number_range", "insurer", "保险公司编号应该是正整数。");
+    if ((int)query->sort < 0 || query->sort > PH_SORT_NEWEST)
+        ph_problems_add(problems, "enum_invalid", "sort", "排序只能是 relevance、premium、name 或 newest。");
+    if (query->page < 1 || query->page > 10000)
+        ph_problems_add(problems, "number_range", "page", "页码应该在 1 到 10000 之间。");
+    if (query->per_page < 1 || query->per_page > PH_SEARCH_PER_PAGE_MAX)
+        ph_problems_add(problems, "number_range", "per_page", "每页条数应该在 1 到 %d 之间。",
+                        PH_SEARCH_PER_PAGE_MAX);
+    return ph_problems_count(problems) == before ? PH_OK : PH_ERR_INVALID;
+}
+
+static const char *sort_name(enum ph_search_sort sort)
+{
+    static const char *const names[] = {"relevance", "premium", "name", "newest"};
+    return names[sort];
+}
+
+static const char *sort_zh(enum ph_search_sort sort, bool has_text)
+{
+    switch (sort) {
+    case PH_SORT_PREMIUM:
+        return "按每年最低保费从低到高排列。";
+    case PH_SORT_NAME:
+        return "按产品名称的拼音顺序排列。";
+    case PH_SORT_NEWEST:
+        return "按登记时间从新到旧排列。";
+    case PH_SORT_RELEVANCE:
+        break;
+    }
+    return has_text ? "现在能买的排在前面，再按和您搜的词有多相关排列。排序不收任何费用。"
+                    : "现在能买的排在前面，再按登记时间从新到旧排列。排序不收任何费用。";
+}
+
+ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_query *given, json_t **out,
+                             struct ph_problems *problems)
+{
+    *out = NULL;
+    ph_status st = ph_search_query_check(given, problems);
+    if (st != PH_OK)
+        return st;
+    struct understood *u = malloc(sizeof *u);
+    if (u == NULL) {
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        return PH_ERR_INTERNAL;
+    }
+    understand(given->text, u);
+
+    /* Ages and places in the text become filters unless the form gave them. */
+    struct ph_search_query query = *given;
+    if (query.age_years < 0 && u->age_years >= 0)
+        query.age_years = u->age_years;
+    if (query.region == NULL && u->region[0] != '\0')
+        query.region = u->region;
+
+    struct search_run run = {.reg = reg, .query = &query, .match = NULL};
+    ph_today_china(run.today);
+    if (query.region != NULL) {
+        snprintf(run.region_city, sizeof run.region_city, "%.4s00", query.region);
+        snprintf(run.region_province, sizeof run.region_province, "%.2s0000", query.region);
+        if (strcmp(query.region + 2, "0000") == 0)
+            snprintf(run.region_like, sizeof run.region_like, "%.2s%%", query.region);
+        else if (strcmp(query.region + 4, "00") == 0)
+            snprintf(run.region_like, sizeof run.region_like, "%.4s%%", query.region);
+        else
+            snprintf(run.region_like, sizeof run.region_like, "%.6s", query.region);
+    }
+
+    json_t *unmatched = json_array();
+    const char *relaxed = "none";
+    int64_t total = 0;
+    struct expr *chosen = calloc(1, sizeof *chosen);
+    if (chosen == NULL) {
+        st = PH_ERR_INTERNAL;
+        ph_problems_add(problems, "internal", "", "内存不足。");
+    } else if (u->term_count > 0) {
+        st = choose_expression(&run, u, chosen, &relaxed, unmatched, &total, problems);
+        run.match = chosen->len > 0 && !chosen->overflow ? chosen->text : NULL;
+        if (run.match == NULL)
+            total = 0;
+    } else {
+        st = count_matches(&run, &total, problems);
+    }
+
+    json_t *items = json_array();
+    json_t *facets = json_object();
+    bool nothing = u->term_count > 0 && run.match == NULL;
+    if (st == PH_OK && !nothing)
+        st = fetch_page(&run, items, problems);
+    for (int f = 0; f < FACET_COUNT && st == PH_OK && !nothing; f++)
+        st = facet_counts(&run, (enum facet)f, facets, problems);
+    if (st == PH_OK)
+        label_insurers(reg, facets);
+
+    if (st == PH_OK) {
+        json_t *terms = json_array();
+        for (size_t i = 0; i < u->term_count; i++)
+            json_array_append_new(terms, json_string(u->terms[i].text));
+        /* Built with set_new, never json_pack: a pack that fails (on text
+         * that is not UTF-8, say) would free what it was given. */
+        json_t *understood = json_object();
+        json_object_set_new(understood, "text", json_string(u->typed));
+        json_object_set_new(understood, "terms", terms);
+        json_object_set_new(understood, "age", u->age_years >= 0 ? json_integer(u->age_years) : json_null());
+        json_object_set_new(understood, "region", u->region[0] ? json_string(u->region) : json_null());
+        json_object_set_new(understood, "region_zh", u->region_zh ? json_string(u->region_zh) : json_null());
+        json_object_set_new(understood, "relaxed", json_string(relaxed));
+        json_object_set(understood, "unmatched", unmatched);
+        json_object_set_new(understood, "truncated", json_boolean(u->truncated));
+        json_object_set_new(understood, "fts_expression", run.match != NULL ? json_string(run.match) : json_null());
+        json_t *result = json_object();
+        json_object_set_new(result, "total", json_integer(total));
+        json_object_set_new(result, "page", json_integer(query.page));
+        json_object_set_new(result, "per_page", json_integer(query.per_page));
+        json_object_set_new(result, "sort", json_string(sort_name(query.sort)));
+        json_object_set_new(result, "sort_zh", json_string(sort_zh(query.sort, run.match != NULL)));
+        json_object_set(result, "items", items);
+        json_object_set(result, "facets", facets);
+        json_object_set_new(result, "understood", understood);
+        *out = result;
+    }
+    json_decref(items);
+    json_decref(facets);
+    json_decref(unmatched);
+    free(chosen);
+    free(u);
+    return st;
+}
