@@ -931,15 +931,32 @@ static const char *order_sql(enum ph_search_sort sort, bool has_text)
     case PH_SORT_RELEVANCE:
         break;
     }
-    /* A product whose name holds what was asked for comes before one that
-     * only mentions it in its text, whatever bm25 says about the text. */
-    return has_text ? "on_sale DESC, name_hit DESC, score ASC, p.registered_at DESC, p.registration_no ASC"
-                    : "on_sale DESC, p.registered_at DESC, p.registration_no ASC";
+    /* A product made for the place asked about comes before one sold in
+     * the whole country, and a product whose name holds what was asked for
+     * before one that only mentions it in its text, whatever bm25 says. */
+    return has_text ? "on_sale DESC, region_specific DESC, name_hit DESC, score ASC, p.registered_at DESC,"
+                      " p.registration_no ASC"
+                    : "on_sale DESC, region_specific DESC, p.registered_at DESC, p.registration_no ASC";
 }
+
+/* The columns fetch_page selects, in order. */
+enum page_column {
+    COL_REGNO,
+    COL_INSURER_ID,
+    COL_STATUS,
+    COL_ON_SALE,
+    COL_SCORE,
+    COL_BODY,
+    COL_INSURER_NAME,
+    COL_INSURER_SHORT_NAME,
+    COL_NAME_HIT,
+    COL_REGION_SPECIFIC,
+    COL_HIGHLIGHTS /* seven of them, in the order of item_json's fields */
+};
 
 static json_t *item_json(sqlite3_stmt *stmt)
 {
-    json_t *body = ph_column_json(stmt, 5);
+    json_t *body = ph_column_json(stmt, COL_BODY);
     if (body == NULL)
         return NULL;
     static const char *const kept[] = {"name",
@@ -954,7 +971,7 @@ static json_t *item_json(sqlite3_stmt *stmt)
                                        "preexisting_conditions",
                                        "health_questionnaire",
                                        "summary"};
-    const char *regno = ph_column_text(stmt, 0);
+    const char *regno = ph_column_text(stmt, COL_REGNO);
     char url[64];
     snprintf(url, sizeof url, "/api/v1/products/%s", regno);
     json_t *item = json_pack("{s:s, s:s}", "registration_no", regno, "url", url);
@@ -962,16 +979,19 @@ static json_t *item_json(sqlite3_stmt *stmt)
         json_object_set(item, kept[k], json_object_get(body, kept[k]));
     json_decref(body);
     json_object_set_new(item, "insurer",
-                        json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(stmt, 1), "name",
-                                  ph_column_text(stmt, 6), "short_name", ph_column_text(stmt, 7)));
-    json_object_set_new(item, "status", json_string(ph_column_text(stmt, 2)));
-    json_object_set_new(item, "on_sale", json_boolean(sqlite3_column_int(stmt, 3) != 0));
-    double score = sqlite3_column_double(stmt, 4);
+                        json_pack("{s:I, s:s, s:s}", "id",
+                                  (json_int_t)sqlite3_column_int64(stmt, COL_INSURER_ID), "name",
+                                  ph_column_text(stmt, COL_INSURER_NAME), "short_name",
+                                  ph_column_text(stmt, COL_INSURER_SHORT_NAME)));
+    json_object_set_new(item, "status", json_string(ph_column_text(stmt, COL_STATUS)));
+    json_object_set_new(item, "on_sale", json_boolean(sqlite3_column_int(stmt, COL_ON_SALE) != 0));
+    double score = sqlite3_column_double(stmt, COL_SCORE);
     json_object_set_new(item, "score", json_real(score != 0.0 ? -score : 0.0));
     json_t *highlights = json_object();
-    static const char *const fields[] = {"name", "summary", "covered", "claim", "insurer", "not_covered", "labels"};
+    static const char *const fields[] = {"name",    "summary",     "covered", "claim",
+                                         "insurer", "not_covered", "labels"};
     for (int k = 0; k < 7; k++) {
-        json_t *h = highlight_json(ph_column_text(stmt, 9 + k));
+        json_t *h = highlight_json(ph_column_text(stmt, COL_HIGHLIGHTS + k));
         if (json_is_null(h))
             json_decref(h);
         else
@@ -993,6 +1013,21 @@ static ph_status fetch_page(const struct search_run *run, json_t *items, struct 
         sql_add(&q, ", instr(highlight(product_search, 0, char(1), char(2)), char(1)) > 0 AS name_hit");
     else
         sql_add(&q, ", 0 AS name_hit");
+    if (query->region != NULL) {
+        sql_add(&q,
+                ", EXISTS (SELECT 1 FROM product_regions r WHERE r.product_id = p.id AND r.region <> '000000'"
+                " AND (r.region IN (");
+        sql_text(&q, query->region);
+        sql_add(&q, ", ");
+        sql_text(&q, run->region_city);
+        sql_add(&q, ", ");
+        sql_text(&q, run->region_province);
+        sql_add(&q, ") OR r.region LIKE ");
+        sql_text(&q, run->region_like);
+        sql_add(&q, ")) AS region_specific");
+    } else {
+        sql_add(&q, ", 0 AS region_specific");
+    }
     if (run->match != NULL)
         sql_add(&q, ", highlight(product_search, 0, char(1), char(2)),"
                     " snippet(product_search, 2, char(1), char(2), '…', 32),"
@@ -1411,7 +1446,8 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
         json_object_set_new(understood, "relaxed", json_string(relaxed));
         json_object_set(understood, "unmatched", unmatched);
         json_object_set_new(understood, "truncated", json_boolean(u->truncated));
-        json_object_set_new(understood, "fts_expression", run.match != NULL ? json_string(run.match) : json_null());
+        json_object_set_new(understood, "fts_expression",
+                            run.match != NULL ? json_string(run.match) : json_null());
         json_t *result = json_object();
         json_object_set_new(result, "total", json_integer(total));
         json_object_set_new(result, "page", json_integer(query.page));
