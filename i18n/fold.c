@@ -52,6 +52,38 @@ UChar32 ph_fold_simplify_char(UChar32 c)
     return (UChar32)ph_unihan_simplified_to[at];
 }
 
+UChar32 ph_fold_strip_marks(UChar32 c)
+{
+    if (c < 0x80 || c > 0x10FFFF || U_IS_SURROGATE(c))
+        return c;
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfd = unorm2_getNFDInstance(&err);
+    if (U_FAILURE(err))
+        return c;
+    UChar decomposed[32];
+    int32_t len = unorm2_getDecomposition(nfd, c, decomposed, 32, &err);
+    if (U_FAILURE(err) || len <= 0)
+        return c;
+    int32_t i = 0;
+    UChar32 base;
+    U16_NEXT(decomposed, i, len, base);
+    if (!u_isalpha(base))
+        return c;
+    while (i < len) {
+        UChar32 mark;
+        U16_NEXT(decomposed, i, len, mark);
+        if (!ph_is_mark(mark))
+            return c;
+    }
+    return base;
+}
+
+bool ph_is_mark(UChar32 c)
+{
+    int8_t type = u_charType(c);
+    return type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK;
+}
+
 size_t ph_fold_char(UChar32 c, UChar32 *out, size_t max)
 {
     if (c < 0 || c > 0x10FFFF || U_IS_SURROGATE(c) || max == 0)

@@ -41,6 +41,15 @@ size_t ph_fold_char(UChar32 c, UChar32 *out, size_t max);
  * on malformed input or allocation failure. */
 char *ph_fold_text(const char *utf8, size_t len_bytes, size_t *out_len);
 
+/* Accent folding for search: the base letter of a precomposed Latin,
+ * Greek or Cyrillic letter with marks (é -> e, ǚ -> u, ì -> i), or c itself.
+ * Uses ICU's canonical decomposition. */
+UChar32 ph_fold_strip_marks(UChar32 c);
+
+/* True for a combining mark (general categories Mn, Mc, Me): search skips
+ * them, so that "cafe" + U+0301 and "café" and "cafe" are one word. */
+bool ph_is_mark(UChar32 c);
+
 /* True for a Han ideograph (script Han, a letter). */
 bool ph_is_han(UChar32 c);
 

@@ -420,25 +420,39 @@ static void take_age(struct understood *u)
     }
 }
 
+/* Cuts a place name (and the unit word after it) out of the text. */
+static bool cut_place(char *text, const char *name)
+{
+    char *at = strstr(text, name);
+    if (at == NULL)
+        return false;
+    size_t len = strlen(name);
+    /* "浙江省", "杭州市": the unit word goes with the name. */
+    static const char *const units[] = {"省", "市", "自治区", "地区"};
+    for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
+        if (strncmp(at + len, units[k], strlen(units[k])) == 0) {
+            len += strlen(units[k]);
+            break;
+        }
+    }
+    cut(text, (size_t)(at - text), len);
+    return true;
+}
+
+/* Every place named is taken out of the text; the most specific one
+ * ("浙江杭州" -> 杭州, 330100) becomes the region. */
 static void take_region(struct understood *u)
 {
+    int best_depth = -1;
     for (size_t p = 0; p < sizeof places / sizeof places[0]; p++) {
-        char *at = strstr(u->folded, places[p].name);
-        if (at == NULL)
+        if (!cut_place(u->folded, places[p].name))
             continue;
-        size_t len = strlen(places[p].name);
-        /* "浙江省", "杭州市": the unit word goes with the name. */
-        static const char *const units[] = {"省", "市", "自治区", "地区"};
-        for (size_t k = 0; k < sizeof units / sizeof units[0]; k++) {
-            if (strncmp(at + len, units[k], strlen(units[k])) == 0) {
-                len += strlen(units[k]);
-                break;
-            }
+        int depth = strcmp(places[p].code + 2, "0000") == 0 ? 0 : 1;
+        if (depth > best_depth) {
+            best_depth = depth;
+            snprintf(u->region, sizeof u->region, "%s", places[p].code);
+            u->region_zh = places[p].name;
         }
-        snprintf(u->region, sizeof u->region, "%s", places[p].code);
-        u->region_zh = places[p].name;
-        cut(u->folded, (size_t)(at - u->folded), len);
-        return;
     }
 }
 
@@ -487,7 +501,7 @@ static void split_terms(struct understood *u)
         if (start < len && c >= 0) {
             if (ph_is_han(c)) {
                 word_char = true;
-            } else if (u_isalnum(c) && c < 0x80) {
+            } else if (u_isalnum(c)) {
                 word_char = true;
                 kind = TERM_LATIN;
             }
@@ -540,7 +554,17 @@ static void understand(const char *text, struct understood *u)
     char *folded = ph_fold_text(clean, clean_len, &folded_len);
     if (folded == NULL)
         return;
-    snprintf(u->folded, sizeof u->folded, "%s", folded);
+    /* Accents folded away as the tokenizer does (é -> e, yìwài -> yiwai). */
+    size_t used = 0;
+    for (int32_t i = 0; i < (int32_t)folded_len && used + U8_MAX_LENGTH < sizeof u->folded;) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)folded, i, (int32_t)folded_len, c);
+        if (c < 0 || ph_is_mark(c))
+            continue;
+        UChar32 base = ph_fold_strip_marks(c);
+        U8_APPEND_UNSAFE(u->folded, used, base);
+    }
+    u->folded[used] = '\0';
     free(folded);
     take_age(u);
     take_region(u);
@@ -722,6 +746,20 @@ static void build_and(struct expr *e, const struct understood *u, uint32_t mask)
             continue;
         if (!first)
             expr_add(e, " AND ");
+        term_alternatives(e, &u->terms[i]);
+        first = false;
+    }
+}
+
+/* OR of the terms whose bit is set in `mask`. */
+static void build_or(struct expr *e, const struct understood *u, uint32_t mask)
+{
+    bool first = true;
+    for (size_t i = 0; i < u->term_count; i++) {
+        if ((mask & (1u << i)) == 0)
+            continue;
+        if (!first)
+            expr_add(e, " OR ");
         term_alternatives(e, &u->terms[i]);
         first = false;
     }
@@ -1258,6 +1296,26 @@ static ph_status choose_expression(struct search_run *run, const struct understo
         else
             json_array_append_new(unmatched, json_string(u->terms[i].text));
     }
+    if (st == PH_OK && matching == all && u->term_count > 1 && u->term_count <= 6) {
+        /* Every word matches on its own, but not all together: keep the
+         * largest set that still finds something by leaving one word out. */
+        int64_t best = 0;
+        size_t best_drop = 0;
+        for (size_t d = 0; d < u->term_count && st == PH_OK; d++) {
+            struct expr some = {.len = 0};
+            build_and(&some, u, all & ~(1u << d));
+            int64_t n = 0;
+            st = count_expr(run, &some, &n, problems);
+            if (n > best) {
+                best = n;
+                best_drop = d;
+            }
+        }
+        if (st == PH_OK && best > 0) {
+            matching = all & ~(1u << best_drop);
+            json_array_append_new(unmatched, json_string(u->terms[best_drop].text));
+        }
+    }
     if (st == PH_OK && matching != 0 && matching != all) {
         /* An unmatched word of several characters still says something:
          * "摔了一跤" becomes any of 摔, 跤. */
@@ -1281,9 +1339,11 @@ static ph_status choose_expression(struct search_run *run, const struct understo
             free(words);
             return st;
         }
+        /* Not all of them together: any of them, and bm25 puts the
+         * products that match the most (and the rarest) words first. */
         u = partial;
         memset(chosen, 0, sizeof *chosen);
-        build_and(chosen, u, matching);
+        build_or(chosen, u, kept);
         st = count_expr(run, chosen, total, problems);
         *relaxed = "dropped_terms";
         if (st != PH_OK || *total > 0) {
@@ -1448,6 +1508,13 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
         json_object_set_new(understood, "truncated", json_boolean(u->truncated));
         json_object_set_new(understood, "fts_expression",
                             run.match != NULL ? json_string(run.match) : json_null());
+        /* What was actually filtered on: a form value wins over the text's. */
+        json_t *applied = json_object();
+        json_object_set_new(applied, "age",
+                            query.age_years >= 0 ? json_integer(query.age_years) : json_null());
+        json_object_set_new(applied, "region",
+                            query.region != NULL ? json_string(query.region) : json_null());
+        json_object_set_new(understood, "applied", applied);
         json_t *result = json_object();
         json_object_set_new(result, "total", json_integer(total));
         json_object_set_new(result, "page", json_integer(query.page));

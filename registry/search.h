@@ -72,7 +72,10 @@ ph_status ph_search_query_check(const struct ph_search_query *query, struct ph_p
  *            insurer, not_covered, labels}: only the fields that matched}],
  *   facets: {category: [{value, label_zh, count}], group: [...], preexisting: [...],
  *            questionnaire: [...], insurer: [...], on_sale: [...]},
- *   understood: {text, terms: [...], age, region, region_zh, relaxed: "none" |
+ *   understood: {text (what was read: cut, malformed bytes dropped), terms: [...],
+ *                age, region, region_zh (as named in the text), applied: {age,
+ *                region} (the filters actually used: a form value wins over the
+ *                text), fts_expression (the FTS5 expression that ran), relaxed: "none" |
  *                "words" | "dropped_terms" | "characters", unmatched: [...], truncated}
  * }
  * Highlights are HTML-escaped snippets with <mark>...</mark> around the

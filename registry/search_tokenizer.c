@@ -111,12 +111,17 @@ int ph_search_tokenize(void *ctx, int flags, const char *text, int text_len,
         size_t n = ph_fold_char(c, folded, PH_FOLD_MAX_EXPANSION);
         for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
             UChar32 g = folded[i];
-            if (ph_is_han(g)) {
+            if (ph_is_mark(g)) {
+                /* Accents belong to the letter before them and are folded
+                 * away: "cafe" + U+0301 is the word "cafe", like "café". */
+                if (w.len > 0)
+                    w.end = offset;
+            } else if (ph_is_han(g)) {
                 rc = flush_word(&sink, &w);
                 if (rc == SQLITE_OK)
                     rc = emit_han(&sink, g, start, offset, with_pinyin);
             } else if (u_isalnum(g)) {
-                rc = append_to_word(&sink, &w, g, start, offset);
+                rc = append_to_word(&sink, &w, ph_fold_strip_marks(g), start, offset);
             } else {
                 rc = flush_word(&sink, &w);
             }
