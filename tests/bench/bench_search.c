@@ -3,7 +3,7 @@
  * acceptance point 4). Not a test: nothing here is registered with ctest.
  *
  *   bench_search DB_PATH RELEVANCE_JSON [--products 50000] [--rounds 20]
- *                [--budget-s 150] [--no-rebuild] [--no-profile]
+ *                [--budget-s 150] [--no-rebuild] [--no-profile] [--register-only]
  *
  * 1. Creates a fresh registry at DB_PATH (it must not exist), loads the demo
  *    dataset, adds bench insurers with adequate solvency, and registers
@@ -714,6 +714,9 @@ struct bench_query {
     size_t sample_count;
     int64_t total;
     char relaxed[24];
+    char *fts_expression; /* the expression the search chose (understood.fts_expression) */
+    double match_only_ms; /* that expression on its own: every matching rowid, nothing else */
+    int64_t match_rows;
     /* One traced run: time per step. */
     double count_ms, page_ms, facets_ms, probes_ms, other_sql_ms, c_side_ms, traced_total_ms;
     double facet_ms[6];
@@ -824,8 +827,11 @@ static double run_one(struct ph_registry *reg, struct bench_query *b)
         die("search", &problems);
     }
     b->total = json_integer_value(json_object_get(result, "total"));
-    snprintf(b->relaxed, sizeof b->relaxed, "%s",
-             json_string_value(json_object_get(json_object_get(result, "understood"), "relaxed")));
+    const json_t *understood = json_object_get(result, "understood");
+    snprintf(b->relaxed, sizeof b->relaxed, "%s", json_string_value(json_object_get(understood, "relaxed")));
+    const char *expression = json_string_value(json_object_get(understood, "fts_expression"));
+    if (b->fts_expression == NULL && expression != NULL)
+        b->fts_expression = strdup(expression);
     json_decref(result);
     ph_problems_release(&problems);
     return ms;
@@ -977,6 +983,26 @@ static void trace_round(struct ph_registry *reg, struct bench_query *queries, si
         b->c_side_ms = ms - b->count_ms - b->page_ms - b->facets_ms - b->probes_ms - b->other_sql_ms;
     }
     sqlite3_trace_v2(reg->db, 0, NULL, NULL);
+    /* What the full-text part alone costs: the chosen expression, every
+     * matching rowid, no join, no ranking. A search evaluates it once per
+     * statement (count, page, six facets). */
+    for (size_t k = 0; k < n; k++) {
+        struct bench_query *b = &queries[k];
+        if (b->fts_expression == NULL)
+            continue;
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(reg->db, "SELECT rowid FROM product_search WHERE product_search MATCH ?", -1, &stmt,
+                               NULL) != SQLITE_OK)
+            die("preparing the MATCH-only query", NULL);
+        sqlite3_bind_text(stmt, 1, b->fts_expression, -1, SQLITE_STATIC);
+        double t0 = now_s();
+        int64_t rows = 0;
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            rows++;
+        b->match_only_ms = (now_s() - t0) * 1e3;
+        b->match_rows = rows;
+        sqlite3_finalize(stmt);
+    }
 }
 
 static json_t *query_plan(struct ph_registry *reg, const char *sql)
@@ -1030,10 +1056,12 @@ static json_t *query_json(const struct bench_query *b)
                           percentile(b->samples_ms, b->sample_count, 50), "p99_ms",
                           percentile(b->samples_ms, b->sample_count, 99), "max_ms",
                           b->sample_count ? b->samples_ms[b->sample_count - 1] : NAN);
-    json_t *steps = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i}", "total_ms", b->traced_total_ms, "count_ms",
-                              b->count_ms, "page_ms", b->page_ms, "facets_ms", b->facets_ms, "relaxation_probes_ms",
-                              b->probes_ms, "other_sql_ms", b->other_sql_ms, "c_side_ms", b->c_side_ms,
-                              "statements", b->statements);
+    json_t *steps = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:s?, s:f, s:I}", "total_ms",
+                              b->traced_total_ms, "count_ms", b->count_ms, "page_ms", b->page_ms, "facets_ms",
+                              b->facets_ms, "relaxation_probes_ms", b->probes_ms, "other_sql_ms", b->other_sql_ms,
+                              "c_side_ms", b->c_side_ms, "statements", b->statements, "fts_expression",
+                              b->fts_expression, "match_only_ms", b->match_only_ms, "match_rows",
+                              (json_int_t)b->match_rows);
     static const char *const names[6] = {"category", "group", "preexisting", "questionnaire", "insurer", "on_sale"};
     json_t *facets = json_object();
     for (int k = 0; k < 6; k++)
@@ -1046,7 +1074,7 @@ static json_t *query_json(const struct bench_query *b)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_search DB_PATH RELEVANCE_JSON [--products 50000] [--rounds 20] "
-                    "[--budget-s 150] [--no-rebuild] [--no-profile]\n");
+                    "[--budget-s 150] [--no-rebuild] [--no-profile] [--register-only]\n");
     exit(2);
 }
 
@@ -1061,6 +1089,7 @@ int main(int argc, char **argv)
     double budget_s = 150;
     bool rebuild = true;
     bool profile = true;
+    bool register_only = false;
     for (int k = 3; k < argc; k++) {
         char *end = NULL;
         if (strcmp(argv[k], "--products") == 0 && k + 1 < argc)
@@ -1073,6 +1102,8 @@ int main(int argc, char **argv)
             rebuild = false;
         else if (strcmp(argv[k], "--no-profile") == 0)
             profile = false;
+        else if (strcmp(argv[k], "--register-only") == 0)
+            register_only = true;
         else
             usage();
         if (end != NULL && *end != '\0')
@@ -1191,6 +1222,13 @@ int main(int argc, char **argv)
         progress("rebuild: %.0f rows in %.2f s (%.0f/s)", index_rows, rebuild_s, index_rows / rebuild_s);
     }
     json_object_set_new(report, "index", index);
+    if (register_only) {
+        json_dumpf(report, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+        fputc('\n', stdout);
+        json_decref(report);
+        ph_registry_close(reg);
+        return 0;
+    }
 
     /* Queries. */
     json_t *listings = json_pack(
@@ -1257,7 +1295,7 @@ int main(int argc, char **argv)
     memset(&trace, 0, sizeof trace);
     if (profile) {
         trace_round(reg, queries, query_count, &trace);
-        double sums[7] = {0};
+        double sums[8] = {0};
         size_t searches = 0;
         for (size_t k = 0; k < query_count; k++) {
             if (queries[k].listing)
@@ -1270,10 +1308,12 @@ int main(int argc, char **argv)
             sums[4] += queries[k].probes_ms;
             sums[5] += queries[k].other_sql_ms;
             sums[6] += queries[k].c_side_ms;
+            sums[7] += queries[k].match_only_ms;
         }
         json_t *steps = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "searches", (json_int_t)searches,
                                   "total_ms", sums[0], "count_ms", sums[1], "page_ms", sums[2], "facets_ms", sums[3],
                                   "relaxation_probes_ms", sums[4], "other_sql_ms", sums[5], "c_side_ms", sums[6]);
+        json_object_set_new(steps, "match_only_ms", json_real(sums[7]));
         json_object_set_new(steps, "worst_statements",
                             json_pack("[o, o, o]", worst_json(reg, trace.worst_page_id, trace.worst_page_ms,
                                                               trace.worst_page_sql),
@@ -1317,8 +1357,10 @@ int main(int argc, char **argv)
     sqlite3_free(trace.worst_page_sql);
     sqlite3_free(trace.worst_count_sql);
     sqlite3_free(trace.worst_facet_sql);
-    for (size_t k = 0; k < query_count; k++)
+    for (size_t k = 0; k < query_count; k++) {
         free(queries[k].samples_ms);
+        free(queries[k].fts_expression);
+    }
     free(all);
     free(listing_all);
     free(medians);
