@@ -41,15 +41,19 @@
 
 enum bind_kind { BIND_TEXT, BIND_INT, BIND_DOUBLE };
 
+struct bind {
+    enum bind_kind kind;
+    const char *text; /* BIND_TEXT: must outlive the statement */
+    int64_t integer;
+    double real;
+};
+
 struct sql {
     char text[SQL_MAX_BYTES];
     size_t len;
     bool overflow;
     int bind_count;
-    enum bind_kind kinds[SQL_MAX_BINDS];
-    const char *texts[SQL_MAX_BINDS];
-    int64_t ints[SQL_MAX_BINDS];
-    double doubles[SQL_MAX_BINDS];
+    struct bind binds[SQL_MAX_BINDS];
 };
 
 __attribute__((format(printf, 2, 3))) static void sql_add(struct sql *q, const char *fmt, ...)
@@ -66,38 +70,30 @@ __attribute__((format(printf, 2, 3))) static void sql_add(struct sql *q, const c
         q->len += (size_t)n;
 }
 
-/* Appends "?" and records the value. Text must outlive the statement. */
-static void sql_text(struct sql *q, const char *value)
+/* Appends "?" and records the value to bind there. */
+static void sql_bind(struct sql *q, struct bind value)
 {
     if (q->bind_count == SQL_MAX_BINDS) {
         q->overflow = true;
         return;
     }
-    q->kinds[q->bind_count] = BIND_TEXT;
-    q->texts[q->bind_count++] = value;
+    q->binds[q->bind_count++] = value;
     sql_add(q, "?");
+}
+
+static void sql_text(struct sql *q, const char *value)
+{
+    sql_bind(q, (struct bind){.kind = BIND_TEXT, .text = value});
 }
 
 static void sql_int(struct sql *q, int64_t value)
 {
-    if (q->bind_count == SQL_MAX_BINDS) {
-        q->overflow = true;
-        return;
-    }
-    q->kinds[q->bind_count] = BIND_INT;
-    q->ints[q->bind_count++] = value;
-    sql_add(q, "?");
+    sql_bind(q, (struct bind){.kind = BIND_INT, .integer = value});
 }
 
 static void sql_double(struct sql *q, double value)
 {
-    if (q->bind_count == SQL_MAX_BINDS) {
-        q->overflow = true;
-        return;
-    }
-    q->kinds[q->bind_count] = BIND_DOUBLE;
-    q->doubles[q->bind_count++] = value;
-    sql_add(q, "?");
+    sql_bind(q, (struct bind){.kind = BIND_DOUBLE, .real = value});
 }
 
 /* Prepares (uncached: the text varies with the filters) and binds. */
@@ -113,12 +109,13 @@ static sqlite3_stmt *sql_prepare(struct ph_registry *reg, const struct sql *q, s
         return NULL;
     }
     for (int i = 0; i < q->bind_count; i++) {
-        if (q->kinds[i] == BIND_TEXT)
-            sqlite3_bind_text(stmt, i + 1, q->texts[i], -1, SQLITE_STATIC);
-        else if (q->kinds[i] == BIND_INT)
-            sqlite3_bind_int64(stmt, i + 1, q->ints[i]);
+        const struct bind *b = &q->binds[i];
+        if (b->kind == BIND_TEXT)
+            sqlite3_bind_text(stmt, i + 1, b->text, -1, SQLITE_STATIC);
+        else if (b->kind == BIND_INT)
+            sqlite3_bind_int64(stmt, i + 1, b->integer);
         else
-            sqlite3_bind_double(stmt, i + 1, q->doubles[i]);
+            sqlite3_bind_double(stmt, i + 1, b->real);
     }
     return stmt;
 }
@@ -818,6 +815,23 @@ static void sql_on_sale(struct sql *q, const struct search_run *run)
     sql_add(q, ")) AND ok.adequate = 1)");
 }
 
+/* Whether a product is sold in the region asked about: for the place
+ * itself, a unit above it or a unit inside it, and, when whole_country,
+ * also for the whole country (000000). */
+static void sql_region_match(struct sql *q, const struct search_run *run, bool whole_country)
+{
+    sql_add(q, "EXISTS (SELECT 1 FROM product_regions r WHERE r.product_id = p.id AND (r.region IN (%s",
+            whole_country ? "'000000', " : "");
+    sql_text(q, run->query->region);
+    sql_add(q, ", ");
+    sql_text(q, run->region_city);
+    sql_add(q, ", ");
+    sql_text(q, run->region_province);
+    sql_add(q, ") OR r.region LIKE ");
+    sql_text(q, run->region_like);
+    sql_add(q, "))");
+}
+
 /* FROM ... WHERE ... shared by every query of one search, leaving out the
  * filter of the facet being counted. The insurer's adequacy is computed
  * once per insurer, not once per product. */
@@ -849,18 +863,8 @@ static void sql_from_where(struct sql *q, const struct search_run *run, enum fac
         sql_add(q, ")");
     }
     if (query->region != NULL) {
-        /* The whole country, the place itself, the units above it, and
-         * every unit inside it. */
-        sql_add(q, " AND EXISTS (SELECT 1 FROM product_regions r WHERE r.product_id = p.id AND"
-                   " (r.region IN ('000000', ");
-        sql_text(q, query->region);
-        sql_add(q, ", ");
-        sql_text(q, run->region_city);
-        sql_add(q, ", ");
-        sql_text(q, run->region_province);
-        sql_add(q, ") OR r.region LIKE ");
-        sql_text(q, run->region_like);
-        sql_add(q, "))");
+        sql_add(q, " AND ");
+        sql_region_match(q, run, true);
     }
     if (query->age_years >= 0) {
         sql_add(q, " AND f.age_min <= ");
@@ -1052,17 +1056,9 @@ static ph_status fetch_page(const struct search_run *run, json_t *items, struct 
     else
         sql_add(&q, ", 0 AS name_hit");
     if (query->region != NULL) {
-        sql_add(&q,
-                ", EXISTS (SELECT 1 FROM product_regions r WHERE r.product_id = p.id AND r.region <> '000000'"
-                " AND (r.region IN (");
-        sql_text(&q, query->region);
         sql_add(&q, ", ");
-        sql_text(&q, run->region_city);
-        sql_add(&q, ", ");
-        sql_text(&q, run->region_province);
-        sql_add(&q, ") OR r.region LIKE ");
-        sql_text(&q, run->region_like);
-        sql_add(&q, ")) AS region_specific");
+        sql_region_match(&q, run, false);
+        sql_add(&q, " AS region_specific");
     } else {
         sql_add(&q, ", 0 AS region_specific");
     }
