@@ -3,7 +3,8 @@
  * acceptance point 4). Not a test: nothing here is registered with ctest.
  *
  *   bench_search DB_PATH RELEVANCE_JSON [--products 50000] [--rounds 20]
- *                [--budget-s 150] [--no-rebuild] [--no-profile] [--register-only]
+ *                [--budget-s 120] [--no-rebuild] [--no-profile] [--register-only]
+ *                [--cache-mb N]
  *
  * 1. Creates a fresh registry at DB_PATH (it must not exist), loads the demo
  *    dataset, adds bench insurers with adequate solvency, and registers
@@ -173,14 +174,14 @@ static const struct {
     const char *name;
     const char *code;
 } cities[] = {
-    {"杭州", "330100"},   {"宁波", "330200"}, {"温州", "330300"}, {"南京", "320100"}, {"苏州", "320500"},
-    {"广州", "440100"},   {"深圳", "440300"}, {"成都", "510100"}, {"武汉", "420100"}, {"西安", "610100"},
-    {"长沙", "430100"},   {"郑州", "410100"}, {"济南", "370100"}, {"青岛", "370200"}, {"福州", "350100"},
-    {"厦门", "350200"},   {"合肥", "340100"}, {"南昌", "360100"}, {"昆明", "530100"}, {"贵阳", "520100"},
-    {"南宁", "450100"},   {"哈尔滨", "230100"}, {"长春", "220100"}, {"沈阳", "210100"}, {"石家庄", "130100"},
-    {"太原", "140100"},   {"兰州", "620100"}, {"西宁", "630100"}, {"银川", "640100"}, {"乌鲁木齐", "650100"},
-    {"拉萨", "540100"},   {"海口", "460100"}, {"北京", "110000"}, {"上海", "310000"}, {"天津", "120000"},
-    {"重庆", "500000"},   {"无锡", "320200"}, {"绍兴", "330600"}, {"佛山", "440600"}, {"大连", "210200"},
+    {"杭州", "330100"}, {"宁波", "330200"},   {"温州", "330300"}, {"南京", "320100"}, {"苏州", "320500"},
+    {"广州", "440100"}, {"深圳", "440300"},   {"成都", "510100"}, {"武汉", "420100"}, {"西安", "610100"},
+    {"长沙", "430100"}, {"郑州", "410100"},   {"济南", "370100"}, {"青岛", "370200"}, {"福州", "350100"},
+    {"厦门", "350200"}, {"合肥", "340100"},   {"南昌", "360100"}, {"昆明", "530100"}, {"贵阳", "520100"},
+    {"南宁", "450100"}, {"哈尔滨", "230100"}, {"长春", "220100"}, {"沈阳", "210100"}, {"石家庄", "130100"},
+    {"太原", "140100"}, {"兰州", "620100"},   {"西宁", "630100"}, {"银川", "640100"}, {"乌鲁木齐", "650100"},
+    {"拉萨", "540100"}, {"海口", "460100"},   {"北京", "110000"}, {"上海", "310000"}, {"天津", "120000"},
+    {"重庆", "500000"}, {"无锡", "320200"},   {"绍兴", "330600"}, {"佛山", "440600"}, {"大连", "210200"},
 };
 #define CITY_COUNT (sizeof cities / sizeof cities[0])
 
@@ -196,25 +197,49 @@ static const char *const places[] = {
 };
 static const char *const place_units[] = {"壮族自治区", "维吾尔自治区", "回族自治区", "自治区", "省", "市"};
 
-static const char *const name_words[] = {"示范", "演示",  "样例",  "试点",  "普惠版",   "惠民版",
+static const char *const name_words[] = {"示范",   "演示",   "样例",   "试点",   "普惠版", "惠民版",
                                          "家庭版", "长者版", "升级版", "专属版", "城乡版", "新市民版",
                                          "安心版", "关爱版", "优选版", "基础版"};
 
-static const char *const groups[] = {"elderly",     "disabled",           "rural",
-                                     "low_income",  "new_citizens",       "special_occupations",
-                                     "chronic_conditions", "women_children", "small_business",
+static const char *const groups[] = {"elderly",
+                                     "disabled",
+                                     "rural",
+                                     "low_income",
+                                     "new_citizens",
+                                     "special_occupations",
+                                     "chronic_conditions",
+                                     "women_children",
+                                     "small_business",
                                      "new_agri"};
 
 static const char *const preexisting_values[] = {"covered", "partly", "not_covered"};
 
 /* The fields a registration body has (registry/product_validate.c). */
-static const char *const body_fields[] = {
-    "name",        "category",         "target_groups",       "regions",         "age_min",
-    "age_max",     "premium_yuan_per_year", "sum_insured_yuan", "deductible_yuan", "reimbursement_pct",
-    "waiting_period_days", "cooling_off_days", "preexisting_conditions", "health_questionnaire",
-    "term_months", "summary",          "covered",             "not_covered",     "claim",
-    "service_commitments", "channels", "purchase_url",        "hotline",         "premium_rate",
-    "intermediary_fee"};
+static const char *const body_fields[] = {"name",
+                                          "category",
+                                          "target_groups",
+                                          "regions",
+                                          "age_min",
+                                          "age_max",
+                                          "premium_yuan_per_year",
+                                          "sum_insured_yuan",
+                                          "deductible_yuan",
+                                          "reimbursement_pct",
+                                          "waiting_period_days",
+                                          "cooling_off_days",
+                                          "preexisting_conditions",
+                                          "health_questionnaire",
+                                          "term_months",
+                                          "summary",
+                                          "covered",
+                                          "not_covered",
+                                          "claim",
+                                          "service_commitments",
+                                          "channels",
+                                          "purchase_url",
+                                          "hotline",
+                                          "premium_rate",
+                                          "intermediary_fee"};
 
 struct demo {
     json_t *bodies[DEMO_MAX];
@@ -296,7 +321,8 @@ static json_t *text_json(const char *in, const char *city, struct rng *r)
 
 /* A list of sentences: most of the base's, some of the donor's, in a
  * slightly shuffled order; at most `max` items. */
-static json_t *mixed_list(const json_t *base, const json_t *donor, const char *city, struct rng *r, size_t max)
+static json_t *mixed_list(const json_t *base, const json_t *donor, const char *city, struct rng *r,
+                          size_t max)
 {
     const json_t *picked[64];
     size_t n = 0;
@@ -377,7 +403,8 @@ static const json_t *donor_for(const struct demo *demo, size_t base, struct rng 
     size_t start = rng_below(r, demo->count);
     for (size_t k = 1; k <= demo->count; k++) {
         size_t j = (start + k) % demo->count;
-        if (j != base && strcmp(category, json_string_value(json_object_get(demo->bodies[j], "category"))) == 0)
+        if (j != base &&
+            strcmp(category, json_string_value(json_object_get(demo->bodies[j], "category"))) == 0)
             return demo->bodies[j];
     }
     return NULL;
@@ -401,19 +428,21 @@ static json_t *make_variant(const struct demo *demo, size_t i)
         snprintf(name, sizeof name, "%s保险（%zu）", city, i + 1);
     json_object_set_new(body, "name", json_string(name));
 
-    json_object_set_new(body, "summary",
-                        mixed_summary(json_string_value(json_object_get(base, "summary")),
-                                      donor != NULL ? json_string_value(json_object_get(donor, "summary")) : NULL,
-                                      city, &r));
+    json_object_set_new(
+        body, "summary",
+        mixed_summary(json_string_value(json_object_get(base, "summary")),
+                      donor != NULL ? json_string_value(json_object_get(donor, "summary")) : NULL, city, &r));
     json_object_set_new(body, "covered",
                         mixed_list(json_object_get(base, "covered"),
                                    donor != NULL ? json_object_get(donor, "covered") : NULL, city, &r, 30));
     json_object_set_new(body, "not_covered",
                         mixed_list(json_object_get(base, "not_covered"),
-                                   donor != NULL ? json_object_get(donor, "not_covered") : NULL, city, &r, 30));
+                                   donor != NULL ? json_object_get(donor, "not_covered") : NULL, city, &r,
+                                   30));
     json_t *claim = json_object_get(body, "claim");
     const json_t *how_from = donor != NULL && rng_chance(&r, 0.3) ? json_object_get(donor, "claim") : claim;
-    json_object_set_new(claim, "how", text_json(json_string_value(json_object_get(how_from, "how")), city, &r));
+    json_object_set_new(claim, "how",
+                        text_json(json_string_value(json_object_get(how_from, "how")), city, &r));
     json_t *services = json_object_get(base, "service_commitments");
     if (services != NULL)
         json_object_set_new(body, "service_commitments", mixed_list(services, NULL, city, &r, 20));
@@ -476,7 +505,8 @@ static json_t *make_variant(const struct demo *demo, size_t i)
     if (sum >= 1.0 && sum <= 1e8)
         json_object_set_new(body, "sum_insured_yuan", json_real(sum));
     if (rng_chance(&r, 0.2))
-        json_object_set_new(body, "preexisting_conditions", json_string(preexisting_values[rng_below(&r, 3)]));
+        json_object_set_new(body, "preexisting_conditions",
+                            json_string(preexisting_values[rng_below(&r, 3)]));
     if (rng_chance(&r, 0.15))
         json_object_set_new(body, "health_questionnaire",
                             json_boolean(!json_is_true(json_object_get(base, "health_questionnaire"))));
@@ -510,14 +540,15 @@ static void make_uscc(unsigned n, const char *region, char out[19])
     snprintf(out, 19, "%s%c", first, uscc_chars[(31 - total % 31) % 31]);
 }
 
-static const char *const brands[] = {"青禾", "远山", "知安", "南桥", "北辰", "云栖", "安澜", "和煦", "禾丰", "晴川",
-                                     "锦程", "望岳", "清源", "长河", "星野", "松涛", "白鹭", "石泉", "明湖", "暖阳"};
+static const char *const brands[] = {"青禾", "远山", "知安", "南桥", "北辰", "云栖", "安澜",
+                                     "和煦", "禾丰", "晴川", "锦程", "望岳", "清源", "长河",
+                                     "星野", "松涛", "白鹭", "石泉", "明湖", "暖阳"};
 static const struct {
     const char *type;
     const char *full;
     const char *brief;
 } insurer_types[] = {
-    {"property", "财产保险", "财险"}, {"life", "人寿保险", "人寿"},   {"health", "健康保险", "健康"},
+    {"property", "财产保险", "财险"}, {"life", "人寿保险", "人寿"},         {"health", "健康保险", "健康"},
     {"pension", "养老保险", "养老"},  {"agricultural", "农业保险", "农险"},
 };
 
@@ -537,9 +568,9 @@ static size_t add_insurers(struct ph_registry *reg, int64_t *ids, size_t max)
         snprintf(short_name, sizeof short_name, "%s示范%s", brands[b], insurer_types[t].brief);
         make_uscc(70000000u + (unsigned)b * 7919u, cities[b].code, uscc);
         snprintf(website, sizeof website, "https://bench-insurer-%zu.example", b + 1);
-        json_t *insurer = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "short_name", short_name,
-                                    "uscc", uscc, "type", insurer_types[t].type, "region", cities[b].code,
-                                    "website", website, "hotline", "400-800-1234");
+        json_t *insurer = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "short_name",
+                                    short_name, "uscc", uscc, "type", insurer_types[t].type, "region",
+                                    cities[b].code, "website", website, "hotline", "400-800-1234");
         json_t *out = NULL;
         if (ph_insurer_add(reg, insurer, &out, &problems) != PH_OK)
             die("adding a bench insurer", &problems);
@@ -579,15 +610,18 @@ static void read_demo(struct ph_registry *reg, struct demo *demo, int64_t *selle
     json_t *item;
     json_array_foreach (json_object_get(list, "items"), i, item) {
         json_t *insurer = NULL;
-        if (ph_insurer_get(reg, json_integer_value(json_object_get(item, "id")), &insurer, &problems) != PH_OK)
+        if (ph_insurer_get(reg, json_integer_value(json_object_get(item, "id")), &insurer, &problems) !=
+            PH_OK)
             die("reading an insurer", &problems);
-        if (json_is_true(json_object_get(insurer, "may_sell_exclusive_products")) && *seller_count < seller_max)
+        if (json_is_true(json_object_get(insurer, "may_sell_exclusive_products")) &&
+            *seller_count < seller_max)
             sellers[(*seller_count)++] = json_integer_value(json_object_get(insurer, "id"));
         size_t k;
         json_t *product;
         json_array_foreach (json_object_get(insurer, "products"), k, product) {
             if (regno_count < DEMO_MAX)
-                regnos[regno_count++] = strdup(json_string_value(json_object_get(product, "registration_no")));
+                regnos[regno_count++] =
+                    strdup(json_string_value(json_object_get(product, "registration_no")));
         }
         json_decref(insurer);
     }
@@ -682,10 +716,12 @@ static json_t *index_sizes(struct ph_registry *reg, double text_bytes)
         json_object_set_new(out, "tables_with_their_indexes", tables);
         json_object_set_new(out, "method", json_string("dbstat: pages, including their free space"));
     } else {
-        fts_data = (json_int_t)sql_number(reg, "SELECT COALESCE(SUM(length(block)), 0) FROM product_search_data");
-        fts_idx = (json_int_t)sql_number(reg, "SELECT COALESCE(SUM(length(term) + 16), 0) FROM product_search_idx");
-        fts_docsize =
-            (json_int_t)sql_number(reg, "SELECT COALESCE(SUM(length(sz) + 8), 0) FROM product_search_docsize");
+        fts_data =
+            (json_int_t)sql_number(reg, "SELECT COALESCE(SUM(length(block)), 0) FROM product_search_data");
+        fts_idx =
+            (json_int_t)sql_number(reg, "SELECT COALESCE(SUM(length(term) + 16), 0) FROM product_search_idx");
+        fts_docsize = (json_int_t)sql_number(
+            reg, "SELECT COALESCE(SUM(length(sz) + 8), 0) FROM product_search_docsize");
         fts_content = (json_int_t)text_bytes;
         json_object_set_new(out, "method", json_string("bytes of the shadow tables' values (no dbstat)"));
     }
@@ -698,7 +734,8 @@ static json_t *index_sizes(struct ph_registry *reg, double text_bytes)
     json_object_set_new(out, "filter_tables", json_integer(filters));
     json_object_set_new(out, "fts_index_bytes", json_integer(index));
     json_object_set_new(out, "index_to_text", json_real((double)index / text_bytes));
-    json_object_set_new(out, "index_and_content_to_text", json_real((double)(index + fts_content) / text_bytes));
+    json_object_set_new(out, "index_and_content_to_text",
+                        json_real((double)(index + fts_content) / text_bytes));
     return out;
 }
 
@@ -707,7 +744,7 @@ static json_t *index_sizes(struct ph_registry *reg, double text_bytes)
 struct bench_query {
     char id[64];
     const char *kind;
-    const json_t *source;        /* the entry in relevance.json, or NULL */
+    const json_t *source;         /* the entry in relevance.json, or NULL */
     struct ph_search_query query; /* strings point into the parsed JSON */
     bool listing;
     double *samples_ms;
@@ -863,8 +900,8 @@ static json_t *latency_json(double *values, size_t n)
         sum += values[k];
     return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "samples", (json_int_t)n, "p50_ms",
                      percentile(values, n, 50), "p90_ms", percentile(values, n, 90), "p99_ms",
-                     percentile(values, n, 99), "max_ms", n ? values[n - 1] : NAN, "min_ms", n ? values[0] : NAN,
-                     "mean_ms", n ? sum / (double)n : NAN);
+                     percentile(values, n, 99), "max_ms", n ? values[n - 1] : NAN, "min_ms",
+                     n ? values[0] : NAN, "mean_ms", n ? sum / (double)n : NAN);
 }
 
 /* --- tracing: where the time of one search goes --------------------------------- */
@@ -884,8 +921,8 @@ struct trace {
 
 static int facet_of(const char *sql)
 {
-    static const char *const prefixes[6] = {"SELECT f.category",  "SELECT g.grp",
-                                            "SELECT f.preexisting", "SELECT CASE f.questionnaire",
+    static const char *const prefixes[6] = {"SELECT f.category",        "SELECT g.grp",
+                                            "SELECT f.preexisting",     "SELECT CASE f.questionnaire",
                                             "SELECT CAST(f.insurer_id", "SELECT CASE WHEN"};
     for (int k = 0; k < 6; k++) {
         if (strncmp(sql, prefixes[k], strlen(prefixes[k])) == 0)
@@ -991,8 +1028,8 @@ static void trace_round(struct ph_registry *reg, struct bench_query *queries, si
         if (b->fts_expression == NULL)
             continue;
         sqlite3_stmt *stmt = NULL;
-        if (sqlite3_prepare_v2(reg->db, "SELECT rowid FROM product_search WHERE product_search MATCH ?", -1, &stmt,
-                               NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(reg->db, "SELECT rowid FROM product_search WHERE product_search MATCH ?", -1,
+                               &stmt, NULL) != SQLITE_OK)
             die("preparing the MATCH-only query", NULL);
         sqlite3_bind_text(stmt, 1, b->fts_expression, -1, SQLITE_STATIC);
         double t0 = now_s();
@@ -1033,7 +1070,8 @@ static json_t *query_plan(struct ph_registry *reg, const char *sql)
 
 static json_t *worst_json(struct ph_registry *reg, const char *id, double ms, const char *sql)
 {
-    return json_pack("{s:s, s:f, s:s?, s:o}", "query", id, "ms", ms, "sql", sql, "plan", query_plan(reg, sql));
+    return json_pack("{s:s, s:f, s:s?, s:o}", "query", id, "ms", ms, "sql", sql, "plan",
+                     query_plan(reg, sql));
 }
 
 /* --- main ----------------------------------------------------------------------- */
@@ -1056,13 +1094,14 @@ static json_t *query_json(const struct bench_query *b)
                           percentile(b->samples_ms, b->sample_count, 50), "p99_ms",
                           percentile(b->samples_ms, b->sample_count, 99), "max_ms",
                           b->sample_count ? b->samples_ms[b->sample_count - 1] : NAN);
-    json_t *steps = json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:s?, s:f, s:I}", "total_ms",
-                              b->traced_total_ms, "count_ms", b->count_ms, "page_ms", b->page_ms, "facets_ms",
-                              b->facets_ms, "relaxation_probes_ms", b->probes_ms, "other_sql_ms", b->other_sql_ms,
-                              "c_side_ms", b->c_side_ms, "statements", b->statements, "fts_expression",
-                              b->fts_expression, "match_only_ms", b->match_only_ms, "match_rows",
-                              (json_int_t)b->match_rows);
-    static const char *const names[6] = {"category", "group", "preexisting", "questionnaire", "insurer", "on_sale"};
+    json_t *steps =
+        json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:s?, s:f, s:I}", "total_ms", b->traced_total_ms,
+                  "count_ms", b->count_ms, "page_ms", b->page_ms, "facets_ms", b->facets_ms,
+                  "relaxation_probes_ms", b->probes_ms, "other_sql_ms", b->other_sql_ms, "c_side_ms",
+                  b->c_side_ms, "statements", b->statements, "fts_expression", b->fts_expression,
+                  "match_only_ms", b->match_only_ms, "match_rows", (json_int_t)b->match_rows);
+    static const char *const names[6] = {"category",      "group",   "preexisting",
+                                         "questionnaire", "insurer", "on_sale"};
     json_t *facets = json_object();
     for (int k = 0; k < 6; k++)
         json_object_set_new(facets, names[k], json_real(b->facet_ms[k]));
@@ -1074,7 +1113,7 @@ static json_t *query_json(const struct bench_query *b)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_search DB_PATH RELEVANCE_JSON [--products 50000] [--rounds 20] "
-                    "[--budget-s 150] [--no-rebuild] [--no-profile] [--register-only]\n");
+                    "[--budget-s 120] [--no-rebuild] [--no-profile] [--register-only] [--cache-mb N]\n");
     exit(2);
 }
 
@@ -1086,10 +1125,11 @@ int main(int argc, char **argv)
     const char *relevance_path = argv[2];
     long products = 50000;
     long rounds = 20;
-    double budget_s = 150;
+    double budget_s = 120;
     bool rebuild = true;
     bool profile = true;
     bool register_only = false;
+    long cache_mb = 0; /* 0: the registry's own page cache size */
     for (int k = 3; k < argc; k++) {
         char *end = NULL;
         if (strcmp(argv[k], "--products") == 0 && k + 1 < argc)
@@ -1104,12 +1144,15 @@ int main(int argc, char **argv)
             profile = false;
         else if (strcmp(argv[k], "--register-only") == 0)
             register_only = true;
+        else if (strcmp(argv[k], "--cache-mb") == 0 && k + 1 < argc)
+            cache_mb = strtol(argv[++k], &end, 10);
         else
             usage();
         if (end != NULL && *end != '\0')
             usage();
     }
-    if (products < 0 || products > 10000000 || rounds < 1 || rounds > ROUNDS_MAX || budget_s <= 0)
+    if (products < 0 || products > 10000000 || rounds < 1 || rounds > ROUNDS_MAX || budget_s <= 0 ||
+        cache_mb < 0 || cache_mb > 65536)
         usage();
     struct stat st;
     if (stat(db_path, &st) == 0) {
@@ -1157,7 +1200,8 @@ int main(int argc, char **argv)
         double t0 = now_s();
         generate_s += t0 - g0;
         json_t *out = NULL;
-        if (ph_product_register_batch(reg, sellers[batches % seller_count], bodies, &out, &problems) != PH_OK) {
+        if (ph_product_register_batch(reg, sellers[batches % seller_count], bodies, &out, &problems) !=
+            PH_OK) {
             json_dumpf(json_array_get(bodies, 0), stderr, JSON_INDENT(1));
             die("registering a batch", &problems);
         }
@@ -1175,28 +1219,35 @@ int main(int argc, char **argv)
 
     json_t *report = json_object();
     json_object_set_new(report, "sqlite_version", json_string(sqlite3_libversion()));
-    json_t *dataset = json_pack("{s:i, s:I, s:I, s:i, s:f}", "demo_products", (int)demo.count, "generated",
-                                (json_int_t)products, "total_products", (json_int_t)(products + (long)demo.count),
-                                "insurers_selling", (int)seller_count, "generate_s", generate_s);
+    json_t *dataset =
+        json_pack("{s:i, s:I, s:I, s:i, s:f}", "demo_products", (int)demo.count, "generated",
+                  (json_int_t)products, "total_products", (json_int_t)(products + (long)demo.count),
+                  "insurers_selling", (int)seller_count, "generate_s", generate_s);
     double text_bytes = sql_number(
-        reg, "SELECT SUM(length(CAST(name AS BLOB)) + length(CAST(insurer AS BLOB)) + length(CAST(summary AS BLOB))"
-             " + length(CAST(covered AS BLOB)) + length(CAST(not_covered AS BLOB)) + length(CAST(claim AS BLOB))"
-             " + length(CAST(labels AS BLOB))) FROM product_search");
+        reg,
+        "SELECT SUM(length(CAST(name AS BLOB)) + length(CAST(insurer AS BLOB)) + length(CAST(summary AS "
+        "BLOB))"
+        " + length(CAST(covered AS BLOB)) + length(CAST(not_covered AS BLOB)) + length(CAST(claim AS BLOB))"
+        " + length(CAST(labels AS BLOB))) FROM product_search");
     double index_rows = sql_number(reg, "SELECT COUNT(*) FROM product_search");
     json_object_set_new(dataset, "indexed_rows", json_integer((json_int_t)index_rows));
     json_object_set_new(dataset, "indexed_text_bytes", json_integer((json_int_t)text_bytes));
     json_object_set_new(dataset, "indexed_text_bytes_per_product", json_real(text_bytes / index_rows));
-    json_object_set_new(dataset, "distinct_names",
-                        json_integer((json_int_t)sql_number(reg, "SELECT COUNT(DISTINCT name) FROM products")));
-    json_object_set_new(dataset, "distinct_summaries",
-                        json_integer((json_int_t)sql_number(reg, "SELECT COUNT(DISTINCT summary) FROM product_search")));
-    json_object_set_new(dataset, "distinct_covered",
-                        json_integer((json_int_t)sql_number(reg, "SELECT COUNT(DISTINCT covered) FROM product_search")));
+    json_object_set_new(
+        dataset, "distinct_names",
+        json_integer((json_int_t)sql_number(reg, "SELECT COUNT(DISTINCT name) FROM products")));
+    json_object_set_new(
+        dataset, "distinct_summaries",
+        json_integer((json_int_t)sql_number(reg, "SELECT COUNT(DISTINCT summary) FROM product_search")));
+    json_object_set_new(
+        dataset, "distinct_covered",
+        json_integer((json_int_t)sql_number(reg, "SELECT COUNT(DISTINCT covered) FROM product_search")));
     json_object_set_new(report, "dataset", dataset);
     json_object_set_new(report, "register",
                         json_pack("{s:f, s:f, s:i, s:i, s:f, s:f}", "seconds", register_s, "products_per_s",
-                                  (double)products / register_s, "batches", (int)batches, "batch_size", BATCH_SIZE,
-                                  "mean_batch_s", register_s / (double)batches, "worst_batch_s", worst_batch_s));
+                                  (double)products / register_s, "batches", (int)batches, "batch_size",
+                                  BATCH_SIZE, "mean_batch_s", register_s / (double)batches, "worst_batch_s",
+                                  worst_batch_s));
 
     double t0 = now_s();
     json_t *sizes = index_sizes(reg, text_bytes);
@@ -1215,9 +1266,10 @@ int main(int argc, char **argv)
         json_t *after = index_sizes(reg, text_bytes);
         exec_sql(reg, "ROLLBACK");
         json_object_set_new(index, "rebuild",
-                            json_pack("{s:f, s:f, s:s}", "seconds", rebuild_s, "products_per_s", index_rows / rebuild_s,
-                                      "note", "INSERT INTO product_search(product_search) VALUES('rebuild') in a "
-                                              "transaction that is then rolled back"));
+                            json_pack("{s:f, s:f, s:s}", "seconds", rebuild_s, "products_per_s",
+                                      index_rows / rebuild_s, "note",
+                                      "INSERT INTO product_search(product_search) VALUES('rebuild') in a "
+                                      "transaction that is then rolled back"));
         json_object_set_new(index, "after_rebuild", after);
         progress("rebuild: %.0f rows in %.2f s (%.0f/s)", index_rows, rebuild_s, index_rows / rebuild_s);
     }
@@ -1226,16 +1278,27 @@ int main(int argc, char **argv)
         json_dumpf(report, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
         fputc('\n', stdout);
         json_decref(report);
+        for (size_t k = 0; k < demo.count; k++)
+            json_decref(demo.bodies[k]);
+        json_decref(relevance);
         ph_registry_close(reg);
+        ph_problems_release(&problems);
         return 0;
     }
 
-    /* Queries. */
-    json_t *listings = json_pack(
-        "[{s:s, s:{}}, {s:s, s:{s:s}}, {s:s, s:{s:s}}, {s:s, s:{s:i}}, {s:s, s:{s:s, s:b}}]", "id", "listing-all",
-        "filters", "id", "listing-category", "filters", "category", "medical", "id", "listing-region", "filters",
-        "region", "330100", "id", "listing-age", "filters", "age", 70, "id", "listing-group-on-sale", "filters",
-        "group", "elderly", "on_sale", 1);
+    /* Queries. --cache-mb tries another page cache size for them (a what-if:
+     * the server uses the registry's default). */
+    if (cache_mb > 0) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%ld", cache_mb * 1024);
+        exec_sql(reg, pragma);
+    }
+    json_object_set_new(report, "cache_mb", json_integer(cache_mb));
+    json_t *listings =
+        json_pack("[{s:s, s:{}}, {s:s, s:{s:s}}, {s:s, s:{s:s}}, {s:s, s:{s:i}}, {s:s, s:{s:s, s:b}}]", "id",
+                  "listing-all", "filters", "id", "listing-category", "filters", "category", "medical", "id",
+                  "listing-region", "filters", "region", "330100", "id", "listing-age", "filters", "age", 70,
+                  "id", "listing-group-on-sale", "filters", "group", "elderly", "on_sale", 1);
     static struct bench_query queries[QUERIES_MAX];
     size_t query_count = load_queries(reg, relevance, listings, queries, QUERIES_MAX);
     t0 = now_s();
@@ -1310,17 +1373,17 @@ int main(int argc, char **argv)
             sums[6] += queries[k].c_side_ms;
             sums[7] += queries[k].match_only_ms;
         }
-        json_t *steps = json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "searches", (json_int_t)searches,
-                                  "total_ms", sums[0], "count_ms", sums[1], "page_ms", sums[2], "facets_ms", sums[3],
-                                  "relaxation_probes_ms", sums[4], "other_sql_ms", sums[5], "c_side_ms", sums[6]);
+        json_t *steps =
+            json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "searches", (json_int_t)searches,
+                      "total_ms", sums[0], "count_ms", sums[1], "page_ms", sums[2], "facets_ms", sums[3],
+                      "relaxation_probes_ms", sums[4], "other_sql_ms", sums[5], "c_side_ms", sums[6]);
         json_object_set_new(steps, "match_only_ms", json_real(sums[7]));
-        json_object_set_new(steps, "worst_statements",
-                            json_pack("[o, o, o]", worst_json(reg, trace.worst_page_id, trace.worst_page_ms,
-                                                              trace.worst_page_sql),
-                                      worst_json(reg, trace.worst_count_id, trace.worst_count_ms,
-                                                 trace.worst_count_sql),
-                                      worst_json(reg, trace.worst_facet_id, trace.worst_facet_ms,
-                                                 trace.worst_facet_sql)));
+        json_object_set_new(
+            steps, "worst_statements",
+            json_pack("[o, o, o]",
+                      worst_json(reg, trace.worst_page_id, trace.worst_page_ms, trace.worst_page_sql),
+                      worst_json(reg, trace.worst_count_id, trace.worst_count_ms, trace.worst_count_sql),
+                      worst_json(reg, trace.worst_facet_id, trace.worst_facet_ms, trace.worst_facet_sql)));
         json_object_set_new(report, "traced_round", steps);
     }
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds puhui in Release (build-bench/), runs both benchmarks at their defaults
-# and prints a Markdown summary. About 4-5 minutes. See tests/bench/README.md.
+# Builds puhui and bench_search in Release (build-bench/), runs the three
+# benchmarks (registration, GET, search) at their defaults and prints a Markdown
+# summary. About 9-10 minutes (the search part alone about 5). See
+# tests/bench/README.md.
 #
 #   tests/bench/run_all.sh
-#   REGISTER_ARGS="--repeat 1 --count 2000" GET_ARGS="--rounds 1 --duration 3" tests/bench/run_all.sh
+#   REGISTER_ARGS="--repeat 1 --count 2000" GET_ARGS="--rounds 1 --duration 3" \
+#       SEARCH_ARGS="--products 5000 --http-rounds 1 --duration 3" tests/bench/run_all.sh
 #   BENCH_OUT=/tmp/results tests/bench/run_all.sh    # keep the raw JSON there
 set -euo pipefail
 
@@ -43,5 +46,11 @@ python3 tests/bench/bench_register.py --bin "$bin" --json "$out/register.json" $
 echo "== bench_get.py" >&2
 # shellcheck disable=SC2086
 python3 tests/bench/bench_get.py --bin "$bin" --json "$out/get.json" ${GET_ARGS:-}
+echo "== bench_search.py" >&2
+# shellcheck disable=SC2086
+python3 tests/bench/bench_search.py --no-build --build-dir "$root/build-bench" --json "$out/search.json" \
+    ${SEARCH_ARGS:-} >"$out/search.md"
 echo >&2
 python3 tests/bench/summary.py "$out/register.json" "$out/get.json"
+echo
+cat "$out/search.md"
