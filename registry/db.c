@@ -125,7 +125,8 @@ static const char *const migrations[] = {
     "  preexisting TEXT NOT NULL,"
     "  questionnaire INTEGER NOT NULL,"
     "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
-    "  registered_at TEXT NOT NULL"
+    "  registered_at TEXT NOT NULL,"
+    "  groups_mask INTEGER NOT NULL" /* bit i: the i-th value of ph_enum_target_group */
     ");"
     "CREATE INDEX product_filters_category ON product_filters(category);"
     "CREATE INDEX product_filters_insurer ON product_filters(insurer_id);"

@@ -153,6 +153,28 @@ static void labels_text(const json_t *body, char *out, size_t size)
     }
 }
 
+static int group_index(const char *code)
+{
+    for (size_t i = 0; code != NULL && i < ph_enum_target_group.count; i++) {
+        if (strcmp(ph_enum_target_group.values[i].code, code) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int64_t groups_mask(const json_t *groups)
+{
+    int64_t mask = 0;
+    size_t i;
+    json_t *group;
+    json_array_foreach (groups, i, group) {
+        int bit = group_index(json_string_value(group));
+        if (bit >= 0)
+            mask |= (int64_t)1 << bit;
+    }
+    return mask;
+}
+
 ph_status ph_search_index_product(struct ph_registry *reg, int64_t product_id, struct ph_problems *problems)
 {
     static const char sql_source[] =
@@ -165,8 +187,8 @@ ph_status ph_search_index_product(struct ph_registry *reg, int64_t product_id, s
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     static const char sql_filters[] =
         "INSERT INTO product_filters (product_id, category, age_min, age_max, premium_min_yuan,"
-        " premium_max_yuan, preexisting, questionnaire, insurer_id, registered_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " premium_max_yuan, preexisting, questionnaire, insurer_id, registered_at, groups_mask)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char sql_delete_filters[] = "DELETE FROM product_filters WHERE product_id = ?";
     static const char sql_delete_groups[] = "DELETE FROM product_groups WHERE product_id = ?";
     static const char sql_delete_regions[] = "DELETE FROM product_regions WHERE product_id = ?";
@@ -255,6 +277,7 @@ ph_status ph_search_index_product(struct ph_registry *reg, int64_t product_id, s
         sqlite3_bind_int(stmt, 8, json_is_true(json_object_get(body, "health_questionnaire")));
         sqlite3_bind_int64(stmt, 9, insurer_id);
         sqlite3_bind_text(stmt, 10, registered_at, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 11, groups_mask(json_object_get(body, "target_groups")));
         st = ph_stmt_exec(reg, stmt, "search filters", problems);
     } else if (st == PH_OK) {
         st = PH_ERR_INTERNAL;
@@ -802,11 +825,15 @@ enum facet {
     FACET_INSURER,
     FACET_ON_SALE,
     FACET_COUNT,
-    FACET_NONE = FACET_COUNT
+    FACET_NONE = FACET_COUNT, /* every filter applies */
+    FACET_ALL                 /* no facet's filter applies (the facet pass) */
 };
 
-static const char *const facet_names[FACET_COUNT] = {"category",      "group",   "preexisting",
-                                                     "questionnaire", "insurer", "on_sale"};
+/* Whether the filter of `facet` applies when `excluded` is left out. */
+static bool applies(enum facet excluded, enum facet facet)
+{
+    return excluded != FACET_ALL && excluded != facet;
+}
 
 struct search_run {
     struct ph_registry *reg;
@@ -871,11 +898,11 @@ static void sql_from_where(struct sql *q, const struct search_run *run, enum fac
         sql_add(q, " AND product_search MATCH ");
         sql_text(q, run->match);
     }
-    if (query->category != NULL && excluded != FACET_CATEGORY) {
+    if (query->category != NULL && applies(excluded, FACET_CATEGORY)) {
         sql_add(q, " AND +f.category = ");
         sql_text(q, query->category);
     }
-    if (query->group != NULL && excluded != FACET_GROUP) {
+    if (query->group != NULL && applies(excluded, FACET_GROUP)) {
         sql_add(q, " AND EXISTS (SELECT 1 FROM product_groups g WHERE g.product_id = p.id AND g.grp = ");
         sql_text(q, query->group);
         sql_add(q, ")");
@@ -894,19 +921,19 @@ static void sql_from_where(struct sql *q, const struct search_run *run, enum fac
         sql_add(q, " AND f.premium_min_yuan <= ");
         sql_double(q, query->premium_max_yuan);
     }
-    if (query->preexisting != NULL && excluded != FACET_PREEXISTING) {
+    if (query->preexisting != NULL && applies(excluded, FACET_PREEXISTING)) {
         sql_add(q, " AND f.preexisting = ");
         sql_text(q, query->preexisting);
     }
-    if (query->questionnaire >= 0 && excluded != FACET_QUESTIONNAIRE) {
+    if (query->questionnaire >= 0 && applies(excluded, FACET_QUESTIONNAIRE)) {
         sql_add(q, " AND f.questionnaire = ");
         sql_int(q, query->questionnaire);
     }
-    if (query->insurer_id > 0 && excluded != FACET_INSURER) {
+    if (query->insurer_id > 0 && applies(excluded, FACET_INSURER)) {
         sql_add(q, " AND +f.insurer_id = ");
         sql_int(q, query->insurer_id);
     }
-    if (query->on_sale >= 0 && excluded != FACET_ON_SALE) {
+    if (query->on_sale >= 0 && applies(excluded, FACET_ON_SALE)) {
         sql_add(q, query->on_sale == 1 ? " AND " : " AND NOT ");
         sql_on_sale(q, run);
     }
@@ -1118,81 +1145,181 @@ static ph_status fetch_page(const struct search_run *run, json_t *items, struct 
     return PH_OK;
 }
 
-/* Counts per value of one facet under every other active filter. */
-static ph_status facet_counts(const struct search_run *run, enum facet facet, json_t *facets,
-                              struct ph_problems *problems)
+/* Counts per value of every facet, each under every other active filter,
+ * in one pass: one query returns the facet values of every product that
+ * passes the text and the non-facet filters (region, age, premium), and
+ * the counting happens here. Six GROUP BY queries re-ran the match six
+ * times (59% of a search's time at 50,000 products). */
+struct facet_counter {
+    int64_t category[16];
+    int64_t group[16];
+    int64_t preexisting[4];
+    int64_t questionnaire[2]; /* false, true */
+    int64_t on_sale[2];       /* false, true */
+    int64_t insurer_ids[256];
+    int64_t insurer_counts[256];
+    size_t insurers;
+};
+
+static int enum_index(const struct ph_enum *e, const char *code)
 {
-    struct sql q = {.len = 0};
-    switch (facet) {
-    case FACET_CATEGORY:
-        sql_add(&q, "SELECT f.category, COUNT(*)");
-        break;
-    case FACET_GROUP:
-        sql_add(&q, "SELECT g.grp, COUNT(*)");
-        break;
-    case FACET_PREEXISTING:
-        sql_add(&q, "SELECT f.preexisting, COUNT(*)");
-        break;
-    case FACET_QUESTIONNAIRE:
-        sql_add(&q, "SELECT CASE f.questionnaire WHEN 1 THEN 'true' ELSE 'false' END, COUNT(*)");
-        break;
-    case FACET_INSURER:
-        sql_add(&q, "SELECT CAST(f.insurer_id AS TEXT), COUNT(*)");
-        break;
-    case FACET_ON_SALE:
-        sql_add(&q, "SELECT CASE WHEN ");
-        sql_on_sale(&q, run);
-        sql_add(&q, " THEN 'true' ELSE 'false' END, COUNT(*)");
-        break;
-    case FACET_COUNT:
-        return PH_OK;
+    for (size_t i = 0; code != NULL && i < e->count; i++) {
+        if (strcmp(e->values[i].code, code) == 0)
+            return (int)i;
     }
-    sql_from_where(&q, run, facet, false);
-    if (facet == FACET_GROUP) {
-        /* The group facet counts products per group they serve. */
-        char *where = strstr(q.text, " WHERE 1");
-        if (where == NULL)
-            return PH_OK;
-        const char join[] = " JOIN product_groups g ON g.product_id = p.id";
-        size_t at = (size_t)(where - q.text);
-        if (q.len + sizeof join >= sizeof q.text) {
-            q.overflow = true;
-        } else {
-            memmove(q.text + at + sizeof join - 1, q.text + at, q.len - at + 1);
-            memcpy(q.text + at, join, sizeof join - 1);
-            q.len += sizeof join - 1;
+    return -1;
+}
+
+static void count_insurer(struct facet_counter *c, int64_t id)
+{
+    for (size_t i = 0; i < c->insurers; i++) {
+        if (c->insurer_ids[i] == id) {
+            c->insurer_counts[i]++;
+            return;
         }
     }
-    sql_add(&q, " GROUP BY 1 ORDER BY 2 DESC, 1 ASC");
+    if (c->insurers < sizeof c->insurer_ids / sizeof c->insurer_ids[0]) {
+        c->insurer_ids[c->insurers] = id;
+        c->insurer_counts[c->insurers++] = 1;
+    }
+}
+
+static json_t *facet_value(const char *value, const char *label, int64_t count)
+{
+    return json_pack("{s:s, s:s?, s:I}", "value", value, "label_zh", label, "count", (json_int_t)count);
+}
+
+/* Sorts a facet's values by count (most first), then by value. */
+static int compare_facet_values(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a;
+    const json_t *y = *(json_t *const *)b;
+    json_int_t cx = json_integer_value(json_object_get(x, "count"));
+    json_int_t cy = json_integer_value(json_object_get(y, "count"));
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(x, "value")),
+                  json_string_value(json_object_get(y, "value")));
+}
+
+static json_t *sorted_facet(json_t **values, size_t n)
+{
+    qsort(values, n, sizeof values[0], compare_facet_values);
+    json_t *array = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(array, values[i]);
+    return array;
+}
+
+static json_t *enum_facet(const struct ph_enum *e, const int64_t *counts)
+{
+    json_t *values[16];
+    size_t n = 0;
+    for (size_t i = 0; i < e->count && i < 16; i++) {
+        if (counts[i] > 0)
+            values[n++] = facet_value(e->values[i].code, e->values[i].label_zh, counts[i]);
+    }
+    return sorted_facet(values, n);
+}
+
+static json_t *yes_no_facet(const int64_t counts[2], const char *label_no, const char *label_yes)
+{
+    json_t *values[2];
+    size_t n = 0;
+    if (counts[1] > 0)
+        values[n++] = facet_value("true", label_yes, counts[1]);
+    if (counts[0] > 0)
+        values[n++] = facet_value("false", label_no, counts[0]);
+    return sorted_facet(values, n);
+}
+
+static ph_status count_facets(const struct search_run *run, json_t *facets, struct ph_problems *problems)
+{
+    const struct ph_search_query *query = run->query;
+    struct sql q = {.len = 0};
+    sql_add(&q, "SELECT f.category, f.groups_mask, f.preexisting, f.questionnaire, f.insurer_id, ");
+    sql_on_sale(&q, run);
+    sql_from_where(&q, run, FACET_ALL, false);
     sqlite3_stmt *stmt = sql_prepare(run->reg, &q, problems);
     if (stmt == NULL)
         return PH_ERR_INTERNAL;
-    json_t *values = json_array();
+    struct facet_counter *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        sqlite3_finalize(stmt);
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        return PH_ERR_INTERNAL;
+    }
+    int wanted_group = query->group != NULL ? enum_index(&ph_enum_target_group, query->group) : -1;
     int rc = sqlite3_step(stmt);
     while (rc == SQLITE_ROW) {
-        const char *value = ph_column_text(stmt, 0);
-        const char *label = NULL;
-        if (facet == FACET_CATEGORY)
-            label = ph_enum_label(&ph_enum_category, value);
-        else if (facet == FACET_GROUP)
-            label = ph_enum_label(&ph_enum_target_group, value);
-        else if (facet == FACET_PREEXISTING)
-            label = ph_enum_label(&ph_enum_preexisting, value);
-        else if (facet == FACET_QUESTIONNAIRE)
-            label = strcmp(value, "true") == 0 ? "要做健康告知" : "不用做健康告知";
-        else if (facet == FACET_ON_SALE)
-            label = strcmp(value, "true") == 0 ? "现在能买" : "现在不能买";
-        json_array_append_new(values, json_pack("{s:s, s:s?, s:I}", "value", value, "label_zh", label,
-                                                "count", (json_int_t)sqlite3_column_int64(stmt, 1)));
+        const char *category = ph_column_text(stmt, 0);
+        int64_t mask = sqlite3_column_int64(stmt, 1);
+        const char *preexisting = ph_column_text(stmt, 2);
+        int questionnaire = sqlite3_column_int(stmt, 3) != 0;
+        int64_t insurer_id = sqlite3_column_int64(stmt, 4);
+        int on_sale = sqlite3_column_int(stmt, 5) != 0;
+        bool pass[FACET_COUNT] = {
+            [FACET_CATEGORY] = query->category == NULL || strcmp(category, query->category) == 0,
+            [FACET_GROUP] =
+                query->group == NULL || (wanted_group >= 0 && (mask & ((int64_t)1 << wanted_group))),
+            [FACET_PREEXISTING] = query->preexisting == NULL || strcmp(preexisting, query->preexisting) == 0,
+            [FACET_QUESTIONNAIRE] = query->questionnaire < 0 || questionnaire == query->questionnaire,
+            [FACET_INSURER] = query->insurer_id <= 0 || insurer_id == query->insurer_id,
+            [FACET_ON_SALE] = query->on_sale < 0 || on_sale == query->on_sale,
+        };
+        int failing = 0;
+        enum facet failed = FACET_NONE;
+        for (int f = 0; f < FACET_COUNT; f++) {
+            if (!pass[f]) {
+                failing++;
+                failed = (enum facet)f;
+            }
+        }
+        /* A product counts for facet X when it passes every other filter. */
+        if (failing == 0 || failed == FACET_CATEGORY) {
+            int k = enum_index(&ph_enum_category, category);
+            if (k >= 0)
+                c->category[k]++;
+        }
+        if (failing == 0 || failed == FACET_GROUP) {
+            for (size_t g = 0; g < ph_enum_target_group.count; g++) {
+                if (mask & ((int64_t)1 << g))
+                    c->group[g]++;
+            }
+        }
+        if (failing == 0 || failed == FACET_PREEXISTING) {
+            int k = enum_index(&ph_enum_preexisting, preexisting);
+            if (k >= 0)
+                c->preexisting[k]++;
+        }
+        if (failing == 0 || failed == FACET_QUESTIONNAIRE)
+            c->questionnaire[questionnaire]++;
+        if (failing == 0 || failed == FACET_INSURER)
+            count_insurer(c, insurer_id);
+        if (failing == 0 || failed == FACET_ON_SALE)
+            c->on_sale[on_sale]++;
         rc = sqlite3_step(stmt);
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE) {
-        json_decref(values);
-        ph_db_problem(run->reg, problems, "search facet");
+        free(c);
+        ph_db_problem(run->reg, problems, "search facets");
         return PH_ERR_INTERNAL;
     }
-    json_object_set_new(facets, facet_names[facet], values);
+    json_object_set_new(facets, "category", enum_facet(&ph_enum_category, c->category));
+    json_object_set_new(facets, "group", enum_facet(&ph_enum_target_group, c->group));
+    json_object_set_new(facets, "preexisting", enum_facet(&ph_enum_preexisting, c->preexisting));
+    json_object_set_new(facets, "questionnaire",
+                        yes_no_facet(c->questionnaire, "不用做健康告知", "要做健康告知"));
+    json_t *insurers[256];
+    for (size_t i = 0; i < c->insurers; i++) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)c->insurer_ids[i]);
+        insurers[i] = facet_value(id, NULL, c->insurer_counts[i]);
+    }
+    json_object_set_new(facets, "insurer", sorted_facet(insurers, c->insurers));
+    json_object_set_new(facets, "on_sale", yes_no_facet(c->on_sale, "现在不能买", "现在能买"));
+    free(c);
     return PH_OK;
 }
 
@@ -1514,8 +1641,8 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
     bool nothing = u->term_count > 0 && run.match == NULL;
     if (st == PH_OK && !nothing)
         st = fetch_page(&run, items, problems);
-    for (int f = 0; f < FACET_COUNT && st == PH_OK && !nothing; f++)
-        st = facet_counts(&run, (enum facet)f, facets, problems);
+    if (st == PH_OK && !nothing)
+        st = count_facets(&run, facets, problems);
     if (st == PH_OK)
         label_insurers(reg, facets);
 
