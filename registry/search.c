@@ -1189,9 +1189,10 @@ struct facet_counter {
     int64_t preexisting[4];
     int64_t questionnaire[2]; /* false, true */
     int64_t on_sale[2];       /* false, true */
-    int64_t insurer_ids[256];
-    int64_t insurer_counts[256];
+    int64_t *insurer_ids;     /* grows: there is no cap on insurers */
+    int64_t *insurer_counts;
     size_t insurers;
+    size_t insurers_capacity;
 };
 
 static int enum_index(const struct ph_enum *e, const char *code)
@@ -1203,18 +1204,39 @@ static int enum_index(const struct ph_enum *e, const char *code)
     return -1;
 }
 
-static void count_insurer(struct facet_counter *c, int64_t id)
+/* Returns false only when memory runs out. */
+static bool count_insurer(struct facet_counter *c, int64_t id)
 {
     for (size_t i = 0; i < c->insurers; i++) {
         if (c->insurer_ids[i] == id) {
             c->insurer_counts[i]++;
-            return;
+            return true;
         }
     }
-    if (c->insurers < sizeof c->insurer_ids / sizeof c->insurer_ids[0]) {
-        c->insurer_ids[c->insurers] = id;
-        c->insurer_counts[c->insurers++] = 1;
+    if (c->insurers == c->insurers_capacity) {
+        size_t capacity = c->insurers_capacity == 0 ? 64 : c->insurers_capacity * 2;
+        int64_t *ids = realloc(c->insurer_ids, capacity * sizeof *ids);
+        if (ids == NULL)
+            return false;
+        c->insurer_ids = ids;
+        int64_t *counts = realloc(c->insurer_counts, capacity * sizeof *counts);
+        if (counts == NULL)
+            return false;
+        c->insurer_counts = counts;
+        c->insurers_capacity = capacity;
     }
+    c->insurer_ids[c->insurers] = id;
+    c->insurer_counts[c->insurers++] = 1;
+    return true;
+}
+
+static void facet_counter_free(struct facet_counter *c)
+{
+    if (c == NULL)
+        return;
+    free(c->insurer_ids);
+    free(c->insurer_counts);
+    free(c);
 }
 
 static json_t *facet_value(const char *value, const char *label, int64_t count)
@@ -1330,15 +1352,17 @@ static ph_status count_facets(const struct search_run *run, json_t *facets, stru
         }
         if (failing == 0 || failed == FACET_QUESTIONNAIRE)
             c->questionnaire[questionnaire]++;
-        if (failing == 0 || failed == FACET_INSURER)
-            count_insurer(c, insurer_id);
+        if ((failing == 0 || failed == FACET_INSURER) && !count_insurer(c, insurer_id)) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
         if (failing == 0 || failed == FACET_ON_SALE)
             c->on_sale[on_sale]++;
         rc = sqlite3_step(stmt);
     }
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE) {
-        free(c);
+        facet_counter_free(c);
         ph_db_problem(run->reg, problems, "search facets");
         return PH_ERR_INTERNAL;
     }
@@ -1347,15 +1371,18 @@ static ph_status count_facets(const struct search_run *run, json_t *facets, stru
     json_object_set_new(facets, "preexisting", enum_facet(&ph_enum_preexisting, c->preexisting));
     json_object_set_new(facets, "questionnaire",
                         yes_no_facet(c->questionnaire, "不用做健康告知", "要做健康告知"));
-    json_t *insurers[256];
-    for (size_t i = 0; i < c->insurers; i++) {
-        char id[24];
-        snprintf(id, sizeof id, "%lld", (long long)c->insurer_ids[i]);
-        insurers[i] = facet_value(id, NULL, c->insurer_counts[i]);
+    json_t **insurers = malloc((c->insurers + 1) * sizeof *insurers);
+    if (insurers != NULL) {
+        for (size_t i = 0; i < c->insurers; i++) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)c->insurer_ids[i]);
+            insurers[i] = facet_value(id, NULL, c->insurer_counts[i]);
+        }
+        json_object_set_new(facets, "insurer", sorted_facet(insurers, c->insurers));
+        free(insurers);
     }
-    json_object_set_new(facets, "insurer", sorted_facet(insurers, c->insurers));
     json_object_set_new(facets, "on_sale", yes_no_facet(c->on_sale, "现在不能买", "现在能买"));
-    free(c);
+    facet_counter_free(c);
     return PH_OK;
 }
 
