@@ -949,13 +949,19 @@ static void sql_from_where(struct sql *q, const struct search_run *run, enum fac
     }
 }
 
-static ph_status count_matches(const struct search_run *run, int64_t *out, struct ph_problems *problems)
+/* The number of products that pass the text and every filter; with
+ * exists_only, just whether there is one (1 or 0), which stops at the
+ * first match instead of counting tens of thousands. */
+static ph_status count_matches(const struct search_run *run, bool exists_only, int64_t *out,
+                               struct ph_problems *problems)
 {
     struct sql *q = sql_new(problems);
     if (q == NULL)
         return PH_ERR_INTERNAL;
-    sql_add(q, "SELECT COUNT(*)");
+    sql_add(q, exists_only ? "SELECT EXISTS (SELECT 1" : "SELECT COUNT(*)");
     sql_from_where(q, run, FACET_NONE, false);
+    if (exists_only)
+        sql_add(q, ")");
     sqlite3_stmt *stmt = sql_prepare(run->reg, q, problems);
     free(q);
     if (stmt == NULL)
@@ -1027,16 +1033,18 @@ static const char *order_sql(enum ph_search_sort sort, bool has_text)
     case PH_SORT_NAME:
         return "p.name COLLATE pinyin ASC, p.registration_no ASC";
     case PH_SORT_NEWEST:
-        return "p.registered_at DESC, p.registration_no DESC";
+        return "p.registration_no DESC"; /* numbers are given in order */
     case PH_SORT_RELEVANCE:
         break;
     }
     /* A product made for the place asked about comes before one sold in
      * the whole country, and a product whose name holds what was asked for
      * before one that only mentions it in its text, whatever bm25 says. */
-    return has_text ? "on_sale DESC, region_specific DESC, name_hit DESC, score ASC, p.registered_at DESC,"
-                      " p.registration_no ASC"
-                    : "on_sale DESC, region_specific DESC, p.registered_at DESC, p.registration_no ASC";
+    /* Ties go to the newest registration: registration numbers are given
+     * in order, and unlike registered_at (whole seconds) they never tie, so
+     * the same query always answers in the same order. */
+    return has_text ? "on_sale DESC, region_specific DESC, name_hit DESC, score ASC, p.registration_no DESC"
+                    : "on_sale DESC, region_specific DESC, p.registration_no DESC";
 }
 
 /* The columns fetch_page selects, in order. */
@@ -1288,7 +1296,8 @@ static json_t *yes_no_facet(const int64_t counts[2], const char *label_no, const
     return sorted_facet(values, n);
 }
 
-static ph_status count_facets(const struct search_run *run, json_t *facets, struct ph_problems *problems)
+static ph_status count_facets(const struct search_run *run, json_t *facets, int64_t *out_total,
+                              struct ph_problems *problems)
 {
     const struct ph_search_query *query = run->query;
     struct sql *q = sql_new(problems);
@@ -1308,6 +1317,7 @@ static ph_status count_facets(const struct search_run *run, json_t *facets, stru
         return PH_ERR_INTERNAL;
     }
     int wanted_group = query->group != NULL ? enum_index(&ph_enum_target_group, query->group) : -1;
+    int64_t total = 0;
     int rc = sqlite3_step(stmt);
     while (rc == SQLITE_ROW) {
         const char *category = ph_column_text(stmt, 0);
@@ -1333,6 +1343,8 @@ static ph_status count_facets(const struct search_run *run, json_t *facets, stru
                 failed = (enum facet)f;
             }
         }
+        if (failing == 0)
+            total++;
         /* A product counts for facet X when it passes every other filter. */
         if (failing == 0 || failed == FACET_CATEGORY) {
             int k = enum_index(&ph_enum_category, category);
@@ -1366,6 +1378,7 @@ static ph_status count_facets(const struct search_run *run, json_t *facets, stru
         ph_db_problem(run->reg, problems, "search facets");
         return PH_ERR_INTERNAL;
     }
+    *out_total = total;
     json_object_set_new(facets, "category", enum_facet(&ph_enum_category, c->category));
     json_object_set_new(facets, "group", enum_facet(&ph_enum_target_group, c->group));
     json_object_set_new(facets, "preexisting", enum_facet(&ph_enum_preexisting, c->preexisting));
@@ -1408,7 +1421,7 @@ static void label_insurers(struct ph_registry *reg, json_t *facets)
 
 /* --- relaxing a query that finds nothing ------------------------------------ */
 
-static ph_status count_expr(struct search_run *run, const struct expr *e, int64_t *out,
+static ph_status count_expr(struct search_run *run, const struct expr *e, bool exists_only, int64_t *out,
                             struct ph_problems *problems)
 {
     if (e->overflow || e->len == 0) {
@@ -1416,7 +1429,7 @@ static ph_status count_expr(struct search_run *run, const struct expr *e, int64_
         return PH_OK;
     }
     run->match = e->text;
-    return count_matches(run, out, problems);
+    return count_matches(run, exists_only, out, problems);
 }
 
 struct segment_ctx {
@@ -1470,7 +1483,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
 {
     memset(chosen, 0, sizeof *chosen);
     build_and(chosen, typed, (1u << typed->term_count) - 1);
-    ph_status st = count_expr(run, chosen, total, problems);
+    ph_status st = count_expr(run, chosen, true, total, problems);
     *relaxed = "none";
     if (st != PH_OK || *total > 0 || typed->term_count == 0)
         return st;
@@ -1485,7 +1498,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
         u = words;
         memset(chosen, 0, sizeof *chosen);
         build_and(chosen, u, (1u << u->term_count) - 1);
-        st = count_expr(run, chosen, total, problems);
+        st = count_expr(run, chosen, true, total, problems);
         *relaxed = "words";
         if (st != PH_OK || *total > 0) {
             free(words);
@@ -1499,7 +1512,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
         struct expr one = {.len = 0};
         build_and(&one, u, 1u << i);
         int64_t n = 0;
-        st = count_expr(run, &one, &n, problems);
+        st = count_expr(run, &one, true, &n, problems);
         if (n > 0)
             matching |= 1u << i;
         else
@@ -1514,7 +1527,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
             struct expr some = {.len = 0};
             build_and(&some, u, all & ~(1u << d));
             int64_t n = 0;
-            st = count_expr(run, &some, &n, problems);
+            st = count_expr(run, &some, false, &n, problems);
             if (n > best) {
                 best = n;
                 best_drop = d;
@@ -1542,7 +1555,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
         }
         memset(chosen, 0, sizeof *chosen);
         build_and(chosen, partial, kept);
-        st = count_expr(run, chosen, total, problems);
+        st = count_expr(run, chosen, true, total, problems);
         *relaxed = "dropped_terms";
         if (st != PH_OK || *total > 0) {
             free(words);
@@ -1553,7 +1566,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
         u = partial;
         memset(chosen, 0, sizeof *chosen);
         build_or(chosen, u, kept);
-        st = count_expr(run, chosen, total, problems);
+        st = count_expr(run, chosen, true, total, problems);
         *relaxed = "dropped_terms";
         if (st != PH_OK || *total > 0) {
             free(words);
@@ -1564,7 +1577,7 @@ static ph_status choose_expression(struct search_run *run, const struct understo
         memset(chosen, 0, sizeof *chosen);
         build_characters(chosen, u);
         *relaxed = "characters";
-        st = count_expr(run, chosen, total, problems);
+        st = count_expr(run, chosen, true, total, problems);
     }
     free(words);
     return st;
@@ -1686,8 +1699,6 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
         run.match = chosen->len > 0 && !chosen->overflow ? chosen->text : NULL;
         if (run.match == NULL)
             total = 0;
-    } else {
-        st = count_matches(&run, &total, problems);
     }
 
     /* Heap, not stack: CivetWeb's workers have 100 KiB stacks. */
@@ -1704,8 +1715,10 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
     bool nothing = u->term_count > 0 && run.match == NULL;
     if (st == PH_OK && !nothing)
         st = fetch_page(&run, items, problems);
+    /* The facet pass also counts the total: the probes above only asked
+     * whether anything matched. */
     if (st == PH_OK && !nothing)
-        st = count_facets(&run, facets, problems);
+        st = count_facets(&run, facets, &total, problems);
     if (st == PH_OK)
         label_insurers(reg, facets);
 
