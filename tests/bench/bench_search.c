@@ -45,6 +45,7 @@
 #include "registry/demo.h"
 #include "registry/internal.h"
 #include "registry/registry.h"
+#include "registry/rules.h"
 #include "registry/search.h"
 
 #define BATCH_SIZE       1000
@@ -200,19 +201,6 @@ static const char *const place_units[] = {"壮族自治区", "维吾尔自治区
 static const char *const name_words[] = {"示范",   "演示",   "样例",   "试点",   "普惠版", "惠民版",
                                          "家庭版", "长者版", "升级版", "专属版", "城乡版", "新市民版",
                                          "安心版", "关爱版", "优选版", "基础版"};
-
-static const char *const groups[] = {"elderly",
-                                     "disabled",
-                                     "rural",
-                                     "low_income",
-                                     "new_citizens",
-                                     "special_occupations",
-                                     "chronic_conditions",
-                                     "women_children",
-                                     "small_business",
-                                     "new_agri"};
-
-static const char *const preexisting_values[] = {"covered", "partly", "not_covered"};
 
 /* The fields a registration body has (registry/product_validate.c). */
 static const char *const body_fields[] = {"name",
@@ -468,7 +456,7 @@ static json_t *make_variant(const struct demo *demo, size_t i)
     /* Who may buy it. */
     json_t *target = json_deep_copy(json_object_get(base, "target_groups"));
     if (rng_chance(&r, 0.3) && json_array_size(target) < 10) {
-        const char *g = groups[rng_below(&r, sizeof groups / sizeof groups[0])];
+        const char *g = ph_enum_target_group.values[rng_below(&r, ph_enum_target_group.count)].code;
         bool has = false;
         size_t k;
         json_t *v;
@@ -506,7 +494,7 @@ static json_t *make_variant(const struct demo *demo, size_t i)
         json_object_set_new(body, "sum_insured_yuan", json_real(sum));
     if (rng_chance(&r, 0.2))
         json_object_set_new(body, "preexisting_conditions",
-                            json_string(preexisting_values[rng_below(&r, 3)]));
+                            json_string(ph_enum_preexisting.values[rng_below(&r, ph_enum_preexisting.count)].code));
     if (rng_chance(&r, 0.15))
         json_object_set_new(body, "health_questionnaire",
                             json_boolean(!json_is_true(json_object_get(base, "health_questionnaire"))));
