@@ -174,3 +174,13 @@ const char *ph_product_field_label(const char *field)
         label = change_reason_rule.label_zh;
     return label != NULL ? label : field;
 }
+
+size_t ph_product_field_count(void)
+{
+    return sizeof product_rules / sizeof product_rules[0] - 1; /* without PH_END_OF_RULES */
+}
+
+const char *ph_product_field_name(size_t index)
+{
+    return index < ph_product_field_count() ? product_rules[index].name : NULL;
+}

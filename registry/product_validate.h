@@ -32,6 +32,11 @@ enum ph_validate_mode {
 ph_status ph_product_validate(const json_t *body, enum ph_validate_mode mode, json_t **out_product,
                               json_t **out_change_reason, json_t *warnings, struct ph_problems *problems);
 
+/* The product's top-level fields in canonical order (the rule table's
+ * order): ph_product_field_name(i) for i < ph_product_field_count(). */
+size_t ph_product_field_count(void);
+const char *ph_product_field_name(size_t index);
+
 /* The plain Chinese label of a product field path's last part
  * ("age_min" -> "最低投保年龄"), or the name itself when unknown. */
 const char *ph_product_field_label(const char *field);

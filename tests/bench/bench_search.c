@@ -44,6 +44,7 @@
 
 #include "registry/demo.h"
 #include "registry/internal.h"
+#include "registry/product_validate.h"
 #include "registry/registry.h"
 #include "registry/rules.h"
 #include "registry/search.h"
@@ -201,33 +202,6 @@ static const char *const place_units[] = {"壮族自治区", "维吾尔自治区
 static const char *const name_words[] = {"示范",   "演示",   "样例",   "试点",   "普惠版", "惠民版",
                                          "家庭版", "长者版", "升级版", "专属版", "城乡版", "新市民版",
                                          "安心版", "关爱版", "优选版", "基础版"};
-
-/* The fields a registration body has (registry/product_validate.c). */
-static const char *const body_fields[] = {"name",
-                                          "category",
-                                          "target_groups",
-                                          "regions",
-                                          "age_min",
-                                          "age_max",
-                                          "premium_yuan_per_year",
-                                          "sum_insured_yuan",
-                                          "deductible_yuan",
-                                          "reimbursement_pct",
-                                          "waiting_period_days",
-                                          "cooling_off_days",
-                                          "preexisting_conditions",
-                                          "health_questionnaire",
-                                          "term_months",
-                                          "summary",
-                                          "covered",
-                                          "not_covered",
-                                          "claim",
-                                          "service_commitments",
-                                          "channels",
-                                          "purchase_url",
-                                          "hotline",
-                                          "premium_rate",
-                                          "intermediary_fee"};
 
 struct demo {
     json_t *bodies[DEMO_MAX];
@@ -621,10 +595,11 @@ static void read_demo(struct ph_registry *reg, struct demo *demo, int64_t *selle
         if (ph_product_get(reg, regnos[k], 0, &product, &problems) != PH_OK)
             die("reading a demo product", &problems);
         json_t *body = json_object();
-        for (size_t f = 0; f < sizeof body_fields / sizeof body_fields[0]; f++) {
-            json_t *value = json_object_get(product, body_fields[f]);
+        for (size_t f = 0; f < ph_product_field_count(); f++) {
+            const char *field = ph_product_field_name(f);
+            json_t *value = json_object_get(product, field);
             if (value != NULL && !json_is_null(value))
-                json_object_set(body, body_fields[f], value);
+                json_object_set(body, field, value);
         }
         json_decref(product);
         name_core(json_string_value(json_object_get(body, "name")), demo->core[demo->count],
