@@ -25,6 +25,7 @@ struct ph_registry {
     int tx_depth; /* 0: no transaction; 1: BEGIN; >1: nested SAVEPOINTs */
     size_t stmt_count;
     struct ph_stmt_slot stmts[PH_STMT_CACHE_MAX];
+    struct ph_search_cache *search_cache; /* shared, not owned; NULL: none */
 };
 
 /* A prepared statement for a string literal, cached per connection and

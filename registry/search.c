@@ -10,6 +10,7 @@
  * stars and carets in the input are just text.
  */
 #include "registry/search.h"
+#include "registry/search_cache.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -1653,13 +1654,11 @@ static const char *sort_zh(enum ph_search_sort sort, bool has_text)
                     : "现在能买的排在前面，再按登记时间从新到旧排列。排序不收任何费用。";
 }
 
-ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_query *given, json_t **out,
-                             struct ph_problems *problems)
+/* The search itself, every time (ph_search_products adds the cache). */
+static ph_status search_uncached(struct ph_registry *reg, const struct ph_search_query *given, json_t **out,
+                                 struct ph_problems *problems)
 {
-    *out = NULL;
-    ph_status st = ph_search_query_check(given, problems);
-    if (st != PH_OK)
-        return st;
+    ph_status st = PH_OK;
     struct understood *u = malloc(sizeof *u);
     if (u == NULL) {
         ph_problems_add(problems, "internal", "", "内存不足。");
@@ -1764,4 +1763,45 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
     free(chosen);
     free(u);
     return st;
+}
+
+ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_query *query, json_t **out,
+                             struct ph_problems *problems)
+{
+    *out = NULL;
+    ph_status st = ph_search_query_check(query, problems);
+    if (st != PH_OK)
+        return st;
+    char *key = reg->search_cache != NULL ? malloc(PH_SEARCH_CACHE_KEY_MAX) : NULL;
+    if (key == NULL || !ph_search_cache_key(query, key)) {
+        free(key);
+        return search_uncached(reg, query, out, problems);
+    }
+    /* One read transaction: the state the answer is stored under is the
+     * state it was computed at, even while a writer commits meanwhile. */
+    bool own_tx = sqlite3_get_autocommit(reg->db) && sqlite3_exec(reg->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    int64_t log_size = 0;
+    int64_t last_change_unix = 0;
+    char today[16];
+    ph_today_china(today);
+    st = ph_registry_state(reg, &log_size, &last_change_unix, problems);
+    if (st == PH_OK) {
+        *out = ph_search_cache_get(reg->search_cache, key, log_size, today);
+        if (*out == NULL) {
+            st = search_uncached(reg, query, out, problems);
+            if (st == PH_OK && own_tx)
+                ph_search_cache_put(reg->search_cache, key, log_size, today, *out);
+        }
+    }
+    /* A read transaction left open would pin this connection to an old
+     * snapshot for good: end it whatever happened. */
+    if (own_tx && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+    free(key);
+    return st;
+}
+
+void ph_registry_use_search_cache(struct ph_registry *reg, struct ph_search_cache *cache)
+{
+    reg->search_cache = cache;
 }

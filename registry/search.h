@@ -84,6 +84,14 @@ ph_status ph_search_query_check(const struct ph_search_query *query, struct ph_p
 ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_query *query, json_t **out,
                              struct ph_problems *problems);
 
+/* Lets this connection's searches use a cache of answers shared with other
+ * connections of the process (search_cache.h); NULL turns it off. The
+ * cache is not owned and must outlive the connection's use of it. With a
+ * cache, each search runs in one read transaction (unless the caller
+ * already holds one; then the answer is looked up but not stored). */
+struct ph_search_cache;
+void ph_registry_use_search_cache(struct ph_registry *reg, struct ph_search_cache *cache);
+
 /* Rewrites the index and filter rows of one product from its latest
  * version, inside the caller's transaction (used by every product write). */
 ph_status ph_search_index_product(struct ph_registry *reg, int64_t product_id, struct ph_problems *problems);

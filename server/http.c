@@ -18,6 +18,8 @@
 #include <sodium.h>
 
 #include "registry/demo.h"
+#include "registry/search.h"
+#include "registry/search_cache.h"
 
 /* One value, joined by CRLF: CivetWeb keeps only the last additional_header
  * option. It covers static files; handlers send the same lines through
@@ -359,6 +361,8 @@ static void *init_thread(const struct mg_context *ctx, int thread_type)
         fprintf(stderr, "puhui: worker cannot open the database: %s\n", ph_problems_first_message(&problems));
         free(worker);
         worker = NULL;
+    } else {
+        ph_registry_use_search_cache(worker->reader, server->search_cache);
     }
     ph_problems_release(&problems);
     return worker;
@@ -585,6 +589,7 @@ static void release_server(struct ph_server *server)
     free(server->openapi_json);
     if (server->access_log_fd >= 0)
         close(server->access_log_fd);
+    ph_search_cache_free(server->search_cache);
     pthread_mutex_destroy(&server->write_lock);
 }
 
@@ -596,6 +601,16 @@ int ph_server_run(const struct ph_server_config *config)
     server.access_log_fd = -1;
     pthread_mutex_init(&server.write_lock, NULL);
 
+    if (config->search_cache_mb > 0) {
+        /* About 8 KiB per answer of 20 results. */
+        size_t bytes = (size_t)config->search_cache_mb << 20;
+        server.search_cache = ph_search_cache_new(bytes / 4096, bytes);
+        if (server.search_cache == NULL) {
+            fprintf(stderr, "puhui: cannot allocate the search cache\n");
+            release_server(&server);
+            return 1;
+        }
+    }
     if (load_assets(&server) != 0 || open_access_log(&server) != 0 || open_database(&server) != 0) {
         release_server(&server);
         return 1;

@@ -17,7 +17,7 @@ static const char usage[] =
     "\n"
     "Usage:\n"
     "  puhui serve [--db FILE] [--listen ADDR:PORT] [--demo] [--public DIR]\n"
-    "              [--threads N] [--access-log FILE|-]\n"
+    "              [--threads N] [--search-cache-mb MB] [--access-log FILE|-]\n"
     "      Creates and migrates the database if needed and serves HTTP.\n"
     "      --db FILE          SQLite database (default ./puhui.db)\n"
     "      --listen ADDR:PORT address to listen on (default 127.0.0.1:8080); plain HTTP:\n"
@@ -27,6 +27,8 @@ static const char usage[] =
     "      --public DIR       static assets and the OpenAPI document (default: the\n"
     "                         source tree's public/, else ./public)\n"
     "      --threads N        worker threads = concurrent connections (default 64, 2-1024)\n"
+    "      --search-cache-mb MB  memory for answers to recent searches, reused until the\n"
+    "                         registry changes (default 64; 0 turns it off)\n"
     "      --access-log FILE  one line per request, no keys or personal data\n"
     "                         (default standard error; '-' for none)\n"
     "      SIGTERM or SIGINT finish the requests in flight and close the database.\n"
@@ -62,6 +64,7 @@ static int serve_main(int argc, char **argv)
         .access_log_path = NULL,
         .threads = 64,
         .demo = false,
+        .search_cache_mb = 64,
     };
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -93,6 +96,14 @@ static int serve_main(int argc, char **argv)
                 return 2;
             }
             config.threads = (int)n;
+        } else if (strcmp(arg, "--search-cache-mb") == 0) {
+            char *end = NULL;
+            long n = strtol(value, &end, 10);
+            if (*end != '\0' || n < 0 || n > 4096) {
+                fprintf(stderr, "puhui serve: --search-cache-mb must be 0-4096\n");
+                return 2;
+            }
+            config.search_cache_mb = (int)n;
         } else {
             fprintf(stderr, "puhui serve: unknown option: %s\n\n", arg);
             return print_usage(stderr, 2);

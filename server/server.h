@@ -29,6 +29,7 @@ struct ph_server_config {
     const char *access_log_path; /* NULL: standard error; "-": none */
     int threads;                 /* worker threads = concurrent connections */
     bool demo;                   /* load the demo dataset into an empty db */
+    int search_cache_mb;         /* answers to recent searches (search_cache.h); 0: off */
 };
 
 #define PH_BODY_MAX_BYTES       (1024 * 1024)
@@ -42,6 +43,7 @@ struct ph_server {
     char *openapi_json; /* read at start-up */
     size_t openapi_len;
     int access_log_fd; /* -1: no access log */
+    struct ph_search_cache *search_cache; /* shared by the workers; NULL: off */
 };
 
 /* Per worker thread, created in CivetWeb's init_thread callback. */

@@ -24,6 +24,8 @@
  *    few listings without text. Then one more round with SQLite statement
  *    tracing, which splits each search into count, page, facets and
  *    relaxation probes, and EXPLAIN QUERY PLAN of the slowest statements.
+ *    Then the same queries with the server's answer cache (search_cache.h):
+ *    one round that fills it, and --rounds rounds answered from it.
  *
  * Prints one JSON document on stdout; progress goes to stderr. Includes
  * registry/internal.h for the connection (reg->db) only: the rebuild, the
@@ -48,6 +50,7 @@
 #include "registry/registry.h"
 #include "registry/rules.h"
 #include "registry/search.h"
+#include "registry/search_cache.h"
 
 #define BATCH_SIZE       1000
 #define DEMO_MAX         128
@@ -1316,6 +1319,49 @@ int main(int argc, char **argv)
     json_object_set_new(latency, "all_samples", latency_json(all, all_n));
     json_object_set_new(latency, "per_query_medians", latency_json(medians, relevance_count));
     json_object_set_new(latency, "listing_samples", latency_json(listing_all, listing_n));
+
+    /* The same queries with the answer cache (search_cache.h) the server
+     * uses: one round that fills it (every search a miss: what a query
+     * costs the first time it is asked after a change), then rounds that
+     * are answered from it. The figures above are without it. */
+    struct ph_search_cache *answers = ph_search_cache_new(16384, (size_t)64 << 20);
+    if (answers == NULL)
+        die("out of memory", NULL);
+    ph_registry_use_search_cache(reg, answers);
+    double *fill = calloc(query_count, sizeof(double));
+    double *hits = calloc((size_t)rounds * query_count, sizeof(double));
+    if (fill == NULL || hits == NULL)
+        die("out of memory", NULL);
+    size_t fill_n = 0;
+    size_t hits_n = 0;
+    for (size_t k = 0; k < query_count; k++) {
+        if (!queries[k].listing)
+            fill[fill_n++] = run_one(reg, &queries[k]);
+        else
+            run_one(reg, &queries[k]);
+    }
+    for (long round = 0; round < rounds; round++)
+        for (size_t k = 0; k < query_count; k++)
+            if (!queries[k].listing)
+                hits[hits_n++] = run_one(reg, &queries[k]);
+    struct ph_search_cache_stats cache_stats;
+    ph_search_cache_get_stats(answers, &cache_stats);
+    ph_registry_use_search_cache(reg, NULL);
+    ph_search_cache_free(answers);
+    json_t *cached = json_object();
+    json_object_set_new(cached, "note", json_string("ph_registry_use_search_cache with 64 MB: first round fills "
+                                                    "it (misses), then the measured rounds are answered from it"));
+    json_object_set_new(cached, "first_round", latency_json(fill, fill_n));
+    json_object_set_new(cached, "repeat_rounds", latency_json(hits, hits_n));
+    json_object_set_new(cached, "hits", json_integer((json_int_t)cache_stats.hits));
+    json_object_set_new(cached, "misses", json_integer((json_int_t)cache_stats.misses));
+    json_object_set_new(cached, "entries", json_integer((json_int_t)cache_stats.entries));
+    json_object_set_new(cached, "bytes", json_integer((json_int_t)cache_stats.bytes));
+    json_object_set_new(latency, "answer_cache", cached);
+    progress("answer cache: %zu misses then %zu hits; cache holds %zu answers in %.1f MB", fill_n, hits_n,
+             cache_stats.entries, (double)cache_stats.bytes / 1e6);
+    free(fill);
+    free(hits);
 
     struct trace trace;
     memset(&trace, 0, sizeof trace);

@@ -600,5 +600,21 @@ class TestSearchFreshness(SearchBase):
         self.assertIn(no, self.nos(self.search(q="鲲鹏", on_sale=False)["items"]))
 
 
+    def test_change_by_another_process_is_seen_at_once(self):
+        # The server keeps answers to recent searches; a suspension made by
+        # the operator's CLI (another process, another connection) must
+        # still show in the very next search.
+        name = "青鸾守护意外险%d" % (os.getpid() % 1000)
+        body = H.valid_product(name=name, category="accident", regions=["000000"],
+                               summary="青鸾守护，给上下班路上的人的意外保险，骑车摔伤也能赔。")
+        no, _ = self.register(body)
+        for _ in range(2):  # the second answer comes from the cache
+            self.assertIn(no, self.nos(self.search(q="青鸾", on_sale=True)["items"]))
+        H.admin_ok(self.srv.db, "product", "suspend", no, "--reason", "测试暂停")
+        self.assertNotIn(no, self.nos(self.search(q="青鸾", on_sale=True)["items"]))
+        H.admin_ok(self.srv.db, "product", "reinstate", no)
+        self.assertIn(no, self.nos(self.search(q="青鸾", on_sale=True)["items"]))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1350,6 +1350,183 @@ static void test_index_count_after_every_write(void **state)
     assert_true(found);
 }
 
+/* ========================================================================
+ * 8. The answer cache (search_cache.h)
+ * ===================================================================== */
+
+#include "registry/search_cache.h"
+
+/* Every field of a query changes its key, and no text imitates a field. */
+static void test_cache_keys(void **state)
+{
+    (void)state;
+    struct ph_search_query base;
+    ph_search_query_init(&base);
+    base.text = "意外";
+    struct ph_search_query variants[16];
+    size_t n = 0;
+    for (size_t i = 0; i < COUNT(variants); i++)
+        variants[i] = base;
+    variants[n++].text = "意外险";
+    variants[n++].text = NULL;
+    variants[n++].category = "accident";
+    variants[n++].group = "elderly";
+    variants[n++].region = "330100";
+    variants[n++].age_years = 65;
+    variants[n++].premium_max_yuan = 100;
+    variants[n++].premium_max_yuan = 100.5;
+    variants[n++].preexisting = "covered";
+    variants[n++].questionnaire = 0;
+    variants[n++].insurer_id = 3;
+    variants[n++].on_sale = 1;
+    variants[n++].sort = PH_SORT_PREMIUM;
+    variants[n++].page = 2;
+    variants[n++].per_page = 50;
+    variants[n++].text = "意外;c=accident;";
+    char keys[17][PH_SEARCH_CACHE_KEY_MAX];
+    assert_true(ph_search_cache_key(&base, keys[0]));
+    for (size_t i = 0; i < n; i++)
+        assert_true(ph_search_cache_key(&variants[i], keys[i + 1]));
+    for (size_t i = 0; i <= n; i++)
+        for (size_t j = i + 1; j <= n; j++)
+            if (strcmp(keys[i], keys[j]) == 0)
+                CASE_FAIL("keys %zu and %zu are equal: %s", i, j, keys[i]);
+    /* The same query gives the same key. */
+    char again[PH_SEARCH_CACHE_KEY_MAX];
+    assert_true(ph_search_cache_key(&base, again));
+    assert_string_equal(again, keys[0]);
+    cases_done();
+}
+
+/* Hits only at the same state and date; least recently used goes first;
+ * the byte bound holds; a hit is a copy. */
+static void test_cache_entries(void **state)
+{
+    (void)state;
+    struct ph_search_cache *cache = ph_search_cache_new(2, 1 << 20);
+    assert_non_null(cache);
+    json_t *a = test_json("{\"total\": 1, \"items\": [\"a\"]}");
+    json_t *b = test_json("{\"total\": 2}");
+    json_t *c = test_json("{\"total\": 3}");
+    ph_search_cache_put(cache, "ka", 10, "2026-11-29", a);
+    assert_null(ph_search_cache_get(cache, "ka", 11, "2026-11-29"));
+    assert_null(ph_search_cache_get(cache, "ka", 10, "2026-11-30"));
+    assert_null(ph_search_cache_get(cache, "kz", 10, "2026-11-29"));
+    json_t *hit = ph_search_cache_get(cache, "ka", 10, "2026-11-29");
+    assert_non_null(hit);
+    assert_true(json_equal(hit, a));
+    json_array_append_new(json_object_get(hit, "items"), json_string("changed"));
+    json_decref(hit);
+    hit = ph_search_cache_get(cache, "ka", 10, "2026-11-29");
+    assert_true(json_equal(hit, a)); /* the stored answer was not touched */
+    json_decref(hit);
+
+    ph_search_cache_put(cache, "kb", 10, "2026-11-29", b);
+    json_decref(ph_search_cache_get(cache, "ka", 10, "2026-11-29")); /* ka is now the most recent */
+    ph_search_cache_put(cache, "kc", 10, "2026-11-29", c);           /* evicts kb */
+    assert_null(ph_search_cache_get(cache, "kb", 10, "2026-11-29"));
+    hit = ph_search_cache_get(cache, "ka", 10, "2026-11-29");
+    assert_non_null(hit);
+    json_decref(hit);
+    hit = ph_search_cache_get(cache, "kc", 10, "2026-11-29");
+    assert_true(json_equal(hit, c));
+    json_decref(hit);
+    /* A newer state replaces the entry in place. */
+    ph_search_cache_put(cache, "kc", 12, "2026-11-29", b);
+    hit = ph_search_cache_get(cache, "kc", 12, "2026-11-29");
+    assert_true(json_equal(hit, b));
+    json_decref(hit);
+    struct ph_search_cache_stats stats;
+    ph_search_cache_get_stats(cache, &stats);
+    assert_int_equal(stats.entries, 2);
+    assert_int_equal(stats.evictions, 1);
+    assert_true(stats.hits >= 5 && stats.misses >= 4);
+    ph_search_cache_free(cache);
+
+    /* Bytes: an answer larger than the bound is not kept; two that do not
+     * fit together evict one another. */
+    cache = ph_search_cache_new(100, 64);
+    json_t *big = test_repeat_json("\"长长的文字\"", 20);
+    ph_search_cache_put(cache, "big", 1, "2026-11-29", big);
+    assert_null(ph_search_cache_get(cache, "big", 1, "2026-11-29"));
+    json_t *half = test_json("{\"text\": \"0123456789012345678901234567\"}");
+    ph_search_cache_put(cache, "h1", 1, "2026-11-29", half);
+    ph_search_cache_put(cache, "h2", 1, "2026-11-29", half);
+    ph_search_cache_get_stats(cache, &stats);
+    assert_int_equal(stats.entries, 1);
+    assert_true(stats.bytes <= 64);
+    ph_search_cache_free(cache);
+    json_decref(big);
+    json_decref(half);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    assert_null(ph_search_cache_new(0, 100));
+}
+
+/* With a cache, answers equal the uncached ones, and every registry change
+ * is seen at once: a registration, an update, a suspension. */
+static void test_cache_follows_writes(void **state)
+{
+    char regnos[P_COUNT][16];
+    struct world w = make_world(state, regnos);
+    struct ph_registry *reg = w.t->reg;
+    static const char *const queries[] = {"意外", "yiwai", "老人 摔", "醫療", "ＡＢＣ", "杭州 医疗", NULL};
+    struct ph_search_cache *cache = ph_search_cache_new(64, 1 << 20);
+    assert_non_null(cache);
+    for (size_t i = 0; i < COUNT(queries); i++) {
+        ph_registry_use_search_cache(reg, NULL);
+        json_t *plain = search_q(reg, queries[i], NULL);
+        ph_registry_use_search_cache(reg, cache);
+        json_t *first = search_q(reg, queries[i], NULL);  /* a miss, stored */
+        json_t *second = search_q(reg, queries[i], NULL); /* a hit */
+        if (!json_equal(plain, first) || !json_equal(plain, second))
+            CASE_FAIL("[%s]: cached answer differs", queries[i] ? queries[i] : "(none)");
+        json_decref(plain);
+        json_decref(first);
+        json_decref(second);
+    }
+    cases_done();
+    struct ph_search_cache_stats stats;
+    ph_search_cache_get_stats(cache, &stats);
+    assert_int_equal(stats.hits, COUNT(queries));
+
+    bool found = false;
+    json_int_t before = total_for(reg, "雪山", regnos[P_ABC], &found);
+    assert_int_equal(before, 0);
+    struct product_spec snow = specs[P_ELDER];
+    snow.name = "雪山滑雪意外险";
+    snow.summary = "滑雪的时候摔伤了，也能赔钱。";
+    char snow_regno[16];
+    register_spec(&w, &snow, snow_regno);
+    assert_int_equal(total_for(reg, "雪山", snow_regno, &found), 1);
+    assert_true(found);
+
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    assert_int_equal(update_name(&w, regnos[P_ABC], "雪山ABC意外险", &problems), PH_OK);
+    w.t->events++;
+    assert_int_equal(total_for(reg, "雪山", regnos[P_ABC], &found), 2);
+    assert_true(found);
+
+    struct ph_search_query on_sale;
+    ph_search_query_init(&on_sale);
+    on_sale.on_sale = 1;
+    json_t *r = search_q(reg, "雪山", &on_sale);
+    assert_int_equal(json_integer_value(json_object_get(r, "total")), 2);
+    json_decref(r);
+    json_t *out = NULL;
+    assert_int_equal(ph_product_suspend(reg, snow_regno, "测试暂停", &out, &problems), PH_OK);
+    json_decref(out);
+    w.t->events++;
+    r = search_q(reg, "雪山", &on_sale);
+    assert_int_equal(json_integer_value(json_object_get(r, "total")), 1);
+    json_decref(r);
+    ph_problems_release(&problems);
+    ph_registry_use_search_cache(reg, NULL);
+    ph_search_cache_free(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1367,6 +1544,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_query_check_bounds, world_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_index_follows_updates, world_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_index_count_after_every_write, world_setup, test_db_teardown),
+        cmocka_unit_test(test_cache_keys),
+        cmocka_unit_test(test_cache_entries),
+        cmocka_unit_test_setup_teardown(test_cache_follows_writes, world_setup, test_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
