@@ -1765,17 +1765,21 @@ static ph_status search_uncached(struct ph_registry *reg, const struct ph_search
     return st;
 }
 
-ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_query *query, json_t **out,
-                             struct ph_problems *problems)
+/* The answer as compact JSON text, from the cache when it holds one for
+ * this state of the registry, else computed (and then stored). Exactly one
+ * of *out_json and *out_text is set on success, whichever came cheaper. */
+static ph_status search_cached(struct ph_registry *reg, const struct ph_search_query *query, json_t **out_json,
+                               char **out_text, size_t *out_len, struct ph_problems *problems)
 {
-    *out = NULL;
+    *out_json = NULL;
+    *out_text = NULL;
     ph_status st = ph_search_query_check(query, problems);
     if (st != PH_OK)
         return st;
     char *key = reg->search_cache != NULL ? malloc(PH_SEARCH_CACHE_KEY_MAX) : NULL;
     if (key == NULL || !ph_search_cache_key(query, key)) {
         free(key);
-        return search_uncached(reg, query, out, problems);
+        return search_uncached(reg, query, out_json, problems);
     }
     /* One read transaction: the state the answer is stored under is the
      * state it was computed at, even while a writer commits meanwhile. */
@@ -1786,11 +1790,15 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
     ph_today_china(today);
     st = ph_registry_state(reg, &log_size, &last_change_unix, problems);
     if (st == PH_OK) {
-        *out = ph_search_cache_get(reg->search_cache, key, log_size, today);
-        if (*out == NULL) {
-            st = search_uncached(reg, query, out, problems);
-            if (st == PH_OK && own_tx)
-                ph_search_cache_put(reg->search_cache, key, log_size, today, *out);
+        *out_text = ph_search_cache_get(reg->search_cache, key, log_size, today, out_len);
+        if (*out_text == NULL) {
+            st = search_uncached(reg, query, out_json, problems);
+            if (st == PH_OK && own_tx) {
+                char *text = json_dumps(*out_json, JSON_COMPACT);
+                if (text != NULL)
+                    ph_search_cache_put(reg->search_cache, key, log_size, today, text, strlen(text));
+                free(text);
+            }
         }
     }
     /* A read transaction left open would pin this connection to an old
@@ -1798,6 +1806,40 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
     if (own_tx && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
     free(key);
+    return st;
+}
+
+ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_query *query, json_t **out,
+                             struct ph_problems *problems)
+{
+    char *text = NULL;
+    size_t len = 0;
+    ph_status st = search_cached(reg, query, out, &text, &len, problems);
+    if (st == PH_OK && text != NULL) {
+        *out = json_loadb(text, len, 0, NULL);
+        if (*out == NULL) {
+            ph_problems_add(problems, "internal", "", "内存不足。");
+            st = PH_ERR_INTERNAL;
+        }
+    }
+    free(text);
+    return st;
+}
+
+ph_status ph_search_products_text(struct ph_registry *reg, const struct ph_search_query *query, char **out,
+                                  size_t *out_len, struct ph_problems *problems)
+{
+    json_t *answer = NULL;
+    ph_status st = search_cached(reg, query, &answer, out, out_len, problems);
+    if (st == PH_OK && answer != NULL) {
+        *out = json_dumps(answer, JSON_COMPACT);
+        *out_len = *out != NULL ? strlen(*out) : 0;
+        if (*out == NULL) {
+            ph_problems_add(problems, "internal", "", "内存不足。");
+            st = PH_ERR_INTERNAL;
+        }
+    }
+    json_decref(answer);
     return st;
 }
 

@@ -92,6 +92,12 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
 struct ph_search_cache;
 void ph_registry_use_search_cache(struct ph_registry *reg, struct ph_search_cache *cache);
 
+/* The same answer as compact JSON text (what the API sends), *out NUL-
+ * terminated, caller frees with free(). With a search cache, a repeated
+ * search is one copy of stored bytes. */
+ph_status ph_search_products_text(struct ph_registry *reg, const struct ph_search_query *query, char **out,
+                                  size_t *out_len, struct ph_problems *problems);
+
 /* Rewrites the index and filter rows of one product from its latest
  * version, inside the caller's transaction (used by every product write). */
 ph_status ph_search_index_product(struct ph_registry *reg, int64_t product_id, struct ph_problems *problems);

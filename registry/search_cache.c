@@ -22,8 +22,9 @@ struct entry {
     char *key;
     int64_t log_size;
     char china_date[16];
-    json_t *answer;
-    size_t bytes;
+    char *text; /* the answer's compact JSON */
+    size_t text_len;
+    size_t bytes; /* counted against max_bytes: text and key */
 };
 
 struct ph_search_cache {
@@ -60,7 +61,7 @@ struct ph_search_cache *ph_search_cache_new(size_t max_entries, size_t max_bytes
 
 static void entry_free(struct entry *e)
 {
-    json_decref(e->answer);
+    free(e->text);
     free(e->key);
     free(e);
 }
@@ -160,18 +161,21 @@ static void remove_entry(struct ph_search_cache *c, struct entry *e)
     entry_free(e);
 }
 
-json_t *ph_search_cache_get(struct ph_search_cache *c, const char *key, int64_t log_size, const char *china_date)
+char *ph_search_cache_get(struct ph_search_cache *c, const char *key, int64_t log_size, const char *china_date,
+                          size_t *len_out)
 {
     uint64_t hash = key_hash(c, key);
-    json_t *copy = NULL;
+    char *copy = NULL;
     pthread_mutex_lock(&c->lock);
     struct entry *e = *find_slot(c, key, hash);
     if (e != NULL && e->log_size == log_size && strcmp(e->china_date, china_date) == 0) {
         list_unlink(c, e);
         list_push_newest(c, e);
-        /* Copied under the lock: the stored answer is never touched by two
-         * threads at once (jansson's reference counts are not all atomic). */
-        copy = json_deep_copy(e->answer);
+        copy = malloc(e->text_len + 1);
+        if (copy != NULL) {
+            memcpy(copy, e->text, e->text_len + 1);
+            *len_out = e->text_len;
+        }
     }
     if (copy != NULL)
         c->stats.hits++;
@@ -182,20 +186,23 @@ json_t *ph_search_cache_get(struct ph_search_cache *c, const char *key, int64_t 
 }
 
 void ph_search_cache_put(struct ph_search_cache *c, const char *key, int64_t log_size, const char *china_date,
-                         const json_t *answer)
+                         const char *text, size_t len)
 {
-    size_t bytes = json_dumpb(answer, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) + strlen(key);
+    size_t bytes = len + strlen(key);
     if (bytes > c->max_bytes || strlen(china_date) >= sizeof ((struct entry *)NULL)->china_date)
         return;
     struct entry *e = calloc(1, sizeof *e);
     if (e == NULL)
         return;
     e->key = strdup(key);
-    e->answer = json_deep_copy(answer);
-    if (e->key == NULL || e->answer == NULL) {
+    e->text = malloc(len + 1);
+    if (e->key == NULL || e->text == NULL) {
         entry_free(e);
         return;
     }
+    memcpy(e->text, text, len);
+    e->text[len] = '\0';
+    e->text_len = len;
     e->hash = key_hash(c, key);
     e->log_size = log_size;
     snprintf(e->china_date, sizeof e->china_date, "%s", china_date);

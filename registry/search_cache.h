@@ -17,8 +17,9 @@
  * search, so an answer is never stored under a state it was not computed
  * at. The key is every field of the query (ph_search_cache_key).
  *
- * One cache is shared by all the threads of a process (a mutex guards it;
- * lookups hand out deep copies, so no json_t is shared across threads).
+ * One cache is shared by all the threads of a process (a mutex guards it).
+ * Answers are kept as their compact JSON text, exactly the bytes the API
+ * sends, so that a hit costs one copy: no JSON is built or serialised.
  * It is per process by design: nothing in it must be shared between
  * instances (DESIGN.md, "Past one machine"). Bounded by entry count and by
  * bytes (the compact JSON size of each answer); least recently used
@@ -31,8 +32,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 struct ph_search_cache;
 struct ph_search_query;
 
@@ -44,7 +43,7 @@ struct ph_search_cache_stats {
     uint64_t stores;
     uint64_t evictions;
     size_t entries;
-    size_t bytes;
+    size_t bytes; /* answer text and keys */
 };
 
 /* A cache of at most max_entries answers and max_bytes bytes of JSON.
@@ -58,17 +57,18 @@ void ph_search_cache_free(struct ph_search_cache *cache);
  * fit (such a query is simply not cached). */
 bool ph_search_cache_key(const struct ph_search_query *query, char key[PH_SEARCH_CACHE_KEY_MAX]);
 
-/* A deep copy of the answer stored for key at (log_size, china_date), or
- * NULL. The caller owns the copy. */
-json_t *ph_search_cache_get(struct ph_search_cache *cache, const char *key, int64_t log_size,
-                            const char *china_date);
+/* A copy of the answer text stored for key at (log_size, china_date)
+ * (NUL-terminated; *len_out gets its length), or NULL. The caller frees
+ * the copy with free(). */
+char *ph_search_cache_get(struct ph_search_cache *cache, const char *key, int64_t log_size,
+                          const char *china_date, size_t *len_out);
 
-/* Stores a copy of answer for key at (log_size, china_date), replacing an
- * older one; answers larger than the byte bound are not stored. Evicts the
- * least recently used entries to stay within bounds. Out of memory leaves
- * the cache as it was. */
+/* Stores a copy of the answer text for key at (log_size, china_date),
+ * replacing an older one; answers larger than the byte bound are not
+ * stored. Evicts the least recently used entries to stay within bounds.
+ * Out of memory leaves the cache as it was. */
 void ph_search_cache_put(struct ph_search_cache *cache, const char *key, int64_t log_size,
-                         const char *china_date, const json_t *answer);
+                         const char *china_date, const char *text, size_t len);
 
 void ph_search_cache_get_stats(struct ph_search_cache *cache, struct ph_search_cache_stats *out);
 

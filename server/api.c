@@ -366,10 +366,15 @@ static void search_products(struct ph_request *req)
     ph_status st = ph_problems_count(&problems) == 0 ? PH_OK : PH_ERR_INVALID;
     if (st == PH_OK)
         st = ph_search_query_check(&query, &problems);
-    json_t *result = NULL;
+    char *text = NULL;
+    size_t len = 0;
     if (st == PH_OK)
-        st = ph_search_products(req->worker->reader, &query, &result, &problems);
-    respond_result(req, st, 200, result, &problems, true, NULL);
+        st = ph_search_products_text(req->worker->reader, &query, &text, &len, &problems);
+    if (st == PH_OK)
+        ph_respond_json_bytes(req, 200, text, len, true, NULL);
+    else
+        ph_respond_problems(req, ph_status_http(st), &problems);
+    free(text);
     ph_problems_release(&problems);
     free(params);
 }

@@ -1400,67 +1400,73 @@ static void test_cache_keys(void **state)
 
 /* Hits only at the same state and date; least recently used goes first;
  * the byte bound holds; a hit is a copy. */
+static void cache_put_text(struct ph_search_cache *cache, const char *key, int64_t size, const char *text)
+{
+    ph_search_cache_put(cache, key, size, "2026-11-29", text, strlen(text));
+}
+
+static void assert_cached(struct ph_search_cache *cache, const char *key, int64_t size, const char *date,
+                          const char *want)
+{
+    size_t len = 0;
+    char *got = ph_search_cache_get(cache, key, size, date, &len);
+    if (want == NULL) {
+        if (got != NULL)
+            fail_msg("%s at %lld %s: want nothing, got %s", key, (long long)size, date, got);
+        return;
+    }
+    if (got == NULL)
+        fail_msg("%s at %lld %s: want %s, got nothing", key, (long long)size, date, want);
+    assert_string_equal(got, want);
+    assert_int_equal(len, strlen(want));
+    got[0] = 'X'; /* a copy: the stored text must not change */
+    free(got);
+}
+
 static void test_cache_entries(void **state)
 {
     (void)state;
     struct ph_search_cache *cache = ph_search_cache_new(2, 1 << 20);
     assert_non_null(cache);
-    json_t *a = test_json("{\"total\": 1, \"items\": [\"a\"]}");
-    json_t *b = test_json("{\"total\": 2}");
-    json_t *c = test_json("{\"total\": 3}");
-    ph_search_cache_put(cache, "ka", 10, "2026-11-29", a);
-    assert_null(ph_search_cache_get(cache, "ka", 11, "2026-11-29"));
-    assert_null(ph_search_cache_get(cache, "ka", 10, "2026-11-30"));
-    assert_null(ph_search_cache_get(cache, "kz", 10, "2026-11-29"));
-    json_t *hit = ph_search_cache_get(cache, "ka", 10, "2026-11-29");
-    assert_non_null(hit);
-    assert_true(json_equal(hit, a));
-    json_array_append_new(json_object_get(hit, "items"), json_string("changed"));
-    json_decref(hit);
-    hit = ph_search_cache_get(cache, "ka", 10, "2026-11-29");
-    assert_true(json_equal(hit, a)); /* the stored answer was not touched */
-    json_decref(hit);
+    cache_put_text(cache, "ka", 10, "{\"total\":1}");
+    assert_cached(cache, "ka", 11, "2026-11-29", NULL);
+    assert_cached(cache, "ka", 10, "2026-11-30", NULL);
+    assert_cached(cache, "kz", 10, "2026-11-29", NULL);
+    assert_cached(cache, "ka", 10, "2026-11-29", "{\"total\":1}");
+    assert_cached(cache, "ka", 10, "2026-11-29", "{\"total\":1}");
 
-    ph_search_cache_put(cache, "kb", 10, "2026-11-29", b);
-    json_decref(ph_search_cache_get(cache, "ka", 10, "2026-11-29")); /* ka is now the most recent */
-    ph_search_cache_put(cache, "kc", 10, "2026-11-29", c);           /* evicts kb */
-    assert_null(ph_search_cache_get(cache, "kb", 10, "2026-11-29"));
-    hit = ph_search_cache_get(cache, "ka", 10, "2026-11-29");
-    assert_non_null(hit);
-    json_decref(hit);
-    hit = ph_search_cache_get(cache, "kc", 10, "2026-11-29");
-    assert_true(json_equal(hit, c));
-    json_decref(hit);
+    cache_put_text(cache, "kb", 10, "{\"total\":2}");
+    assert_cached(cache, "ka", 10, "2026-11-29", "{\"total\":1}"); /* ka is now the most recent */
+    cache_put_text(cache, "kc", 10, "{\"total\":3}");                /* evicts kb */
+    assert_cached(cache, "kb", 10, "2026-11-29", NULL);
+    assert_cached(cache, "ka", 10, "2026-11-29", "{\"total\":1}");
+    assert_cached(cache, "kc", 10, "2026-11-29", "{\"total\":3}");
     /* A newer state replaces the entry in place. */
-    ph_search_cache_put(cache, "kc", 12, "2026-11-29", b);
-    hit = ph_search_cache_get(cache, "kc", 12, "2026-11-29");
-    assert_true(json_equal(hit, b));
-    json_decref(hit);
+    cache_put_text(cache, "kc", 12, "{\"total\":4}");
+    assert_cached(cache, "kc", 12, "2026-11-29", "{\"total\":4}");
+    assert_cached(cache, "kc", 10, "2026-11-29", NULL);
     struct ph_search_cache_stats stats;
     ph_search_cache_get_stats(cache, &stats);
     assert_int_equal(stats.entries, 2);
     assert_int_equal(stats.evictions, 1);
-    assert_true(stats.hits >= 5 && stats.misses >= 4);
+    assert_true(stats.hits >= 6 && stats.misses >= 5);
     ph_search_cache_free(cache);
 
     /* Bytes: an answer larger than the bound is not kept; two that do not
      * fit together evict one another. */
     cache = ph_search_cache_new(100, 64);
-    json_t *big = test_repeat_json("\"长长的文字\"", 20);
-    ph_search_cache_put(cache, "big", 1, "2026-11-29", big);
-    assert_null(ph_search_cache_get(cache, "big", 1, "2026-11-29"));
-    json_t *half = test_json("{\"text\": \"0123456789012345678901234567\"}");
-    ph_search_cache_put(cache, "h1", 1, "2026-11-29", half);
-    ph_search_cache_put(cache, "h2", 1, "2026-11-29", half);
+    char big[200];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    cache_put_text(cache, "big", 1, big);
+    assert_cached(cache, "big", 1, "2026-11-29", NULL);
+    cache_put_text(cache, "h1", 1, "{\"text\": \"0123456789012345678901234567\"}");
+    cache_put_text(cache, "h2", 1, "{\"text\": \"0123456789012345678901234567\"}");
     ph_search_cache_get_stats(cache, &stats);
     assert_int_equal(stats.entries, 1);
     assert_true(stats.bytes <= 64);
+    assert_cached(cache, "h2", 1, "2026-11-29", "{\"text\": \"0123456789012345678901234567\"}");
     ph_search_cache_free(cache);
-    json_decref(big);
-    json_decref(half);
-    json_decref(a);
-    json_decref(b);
-    json_decref(c);
     assert_null(ph_search_cache_new(0, 100));
 }
 
@@ -1482,6 +1488,21 @@ static void test_cache_follows_writes(void **state)
         json_t *second = search_q(reg, queries[i], NULL); /* a hit */
         if (!json_equal(plain, first) || !json_equal(plain, second))
             CASE_FAIL("[%s]: cached answer differs", queries[i] ? queries[i] : "(none)");
+        /* The text the API sends is the same answer. */
+        struct ph_search_query q;
+        ph_search_query_init(&q);
+        q.text = queries[i];
+        char *text = NULL;
+        size_t len = 0;
+        struct ph_problems problems;
+        ph_problems_init(&problems);
+        assert_int_equal(ph_search_products_text(reg, &q, &text, &len, &problems), PH_OK);
+        json_t *parsed = json_loadb(text, len, 0, NULL);
+        if (!json_equal(plain, parsed))
+            CASE_FAIL("[%s]: answer text differs", queries[i] ? queries[i] : "(none)");
+        json_decref(parsed);
+        free(text);
+        ph_problems_release(&problems);
         json_decref(plain);
         json_decref(first);
         json_decref(second);
@@ -1489,7 +1510,7 @@ static void test_cache_follows_writes(void **state)
     cases_done();
     struct ph_search_cache_stats stats;
     ph_search_cache_get_stats(cache, &stats);
-    assert_int_equal(stats.hits, COUNT(queries));
+    assert_int_equal(stats.hits, 2 * COUNT(queries));
 
     bool found = false;
     json_int_t before = total_for(reg, "雪山", regnos[P_ABC], &found);
