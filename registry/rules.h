@@ -40,6 +40,21 @@ const char *ph_region_province_name(const char *code);
 size_t ph_region_province_count(void);
 const char *ph_region_province_prefix(size_t index);
 
+/* Places people write, with the code they mean: the province-level units
+ * by their usual short names ("浙江"), then capitals and large cities
+ * ("杭州" 330100). Used to read places in search text and to name regions
+ * on pages. */
+struct ph_region_place {
+    const char *name;
+    const char *code;
+};
+size_t ph_region_place_count(void);
+const struct ph_region_place *ph_region_place_at(size_t index); /* NULL past the end */
+
+/* The short name of a region code known to the table above ("杭州" for
+ * 330100, "浙江" for 330000), "全国" for 000000, NULL otherwise. */
+const char *ph_region_short_name(const char *code);
+
 /* "YYYY-MM-DD", a real Gregorian date with 2000 <= YYYY <= 2100. */
 bool ph_date_is_valid(const char *date);
 

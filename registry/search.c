@@ -384,33 +384,6 @@ struct understood {
     bool truncated;
 };
 
-/* Places people write, with the code they mean. Province-level units by
- * their usual short names, and the capitals and large cities. */
-static const struct {
-    const char *name;
-    const char *code;
-} places[] = {
-    {"北京", "110000"},     {"天津", "120000"}, {"河北", "130000"},   {"山西", "140000"},
-    {"内蒙古", "150000"},   {"辽宁", "210000"}, {"吉林", "220000"},   {"黑龙江", "230000"},
-    {"上海", "310000"},     {"江苏", "320000"}, {"浙江", "330000"},   {"安徽", "340000"},
-    {"福建", "350000"},     {"江西", "360000"}, {"山东", "370000"},   {"河南", "410000"},
-    {"湖北", "420000"},     {"湖南", "430000"}, {"广东", "440000"},   {"广西", "450000"},
-    {"海南", "460000"},     {"重庆", "500000"}, {"四川", "510000"},   {"贵州", "520000"},
-    {"云南", "530000"},     {"西藏", "540000"}, {"陕西", "610000"},   {"甘肃", "620000"},
-    {"青海", "630000"},     {"宁夏", "640000"}, {"新疆", "650000"},   {"台湾", "710000"},
-    {"香港", "810000"},     {"澳门", "820000"}, {"石家庄", "130100"}, {"太原", "140100"},
-    {"呼和浩特", "150100"}, {"沈阳", "210100"}, {"大连", "210200"},   {"长春", "220100"},
-    {"哈尔滨", "230100"},   {"南京", "320100"}, {"无锡", "320200"},   {"苏州", "320500"},
-    {"杭州", "330100"},     {"宁波", "330200"}, {"温州", "330300"},   {"嘉兴", "330400"},
-    {"湖州", "330500"},     {"绍兴", "330600"}, {"金华", "330700"},   {"衢州", "330800"},
-    {"舟山", "330900"},     {"台州", "331000"}, {"丽水", "331100"},   {"合肥", "340100"},
-    {"福州", "350100"},     {"厦门", "350200"}, {"南昌", "360100"},   {"济南", "370100"},
-    {"青岛", "370200"},     {"郑州", "410100"}, {"武汉", "420100"},   {"长沙", "430100"},
-    {"广州", "440100"},     {"深圳", "440300"}, {"珠海", "440400"},   {"佛山", "440600"},
-    {"东莞", "441900"},     {"南宁", "450100"}, {"海口", "460100"},   {"成都", "510100"},
-    {"贵阳", "520100"},     {"昆明", "530100"}, {"拉萨", "540100"},   {"西安", "610100"},
-    {"兰州", "620100"},     {"西宁", "630100"}, {"银川", "640100"},   {"乌鲁木齐", "650100"},
-};
 
 /* Words that carry no meaning for the search on their own. */
 static const char *const stop_chars[] = {"的", "了", "吗", "呢", "吧",   "啊",   "能",
@@ -485,14 +458,15 @@ static bool cut_place(char *text, const char *name)
 static void take_region(struct understood *u)
 {
     int best_depth = -1;
-    for (size_t p = 0; p < sizeof places / sizeof places[0]; p++) {
-        if (!cut_place(u->folded, places[p].name))
+    for (size_t p = 0; p < ph_region_place_count(); p++) {
+        const struct ph_region_place *place = ph_region_place_at(p);
+        if (!cut_place(u->folded, place->name))
             continue;
-        int depth = strcmp(places[p].code + 2, "0000") == 0 ? 0 : 1;
+        int depth = strcmp(place->code + 2, "0000") == 0 ? 0 : 1;
         if (depth > best_depth) {
             best_depth = depth;
-            snprintf(u->region, sizeof u->region, "%s", places[p].code);
-            u->region_zh = places[p].name;
+            snprintf(u->region, sizeof u->region, "%s", place->code);
+            u->region_zh = place->name;
         }
     }
 }
@@ -1615,7 +1589,7 @@ ph_status ph_search_query_check(const struct ph_search_query *query, struct ph_p
         ph_problems_add(problems, "number_range", "age", "年龄应该在 0 到 120 岁之间。");
     if (query->premium_max_yuan != -1 &&
         (query->premium_max_yuan < 0 || query->premium_max_yuan > 1e6 || isnan(query->premium_max_yuan)))
-        ph_problems_add(problems, "number_range", "premium_max", "保费上限应该在 0 到 1000000 元之间。");
+        ph_problems_add(problems, "number_range", "premium_max", "每年最多想花多少钱，要在 0 到 1000000 元之间。");
     if (query->questionnaire < -1 || query->questionnaire > 1)
         ph_problems_add(problems, "enum_invalid", "questionnaire", "健康告知只能是 true 或 false。");
     if (query->on_sale < -1 || query->on_sale > 1)

@@ -7,6 +7,8 @@
 
 #include "registry/demo.h"
 #include "registry/registry.h"
+#include "registry/search.h"
+#include "server/plain_review.h"
 
 const char ph_admin_usage[] =
     "Operator commands (print JSON; exit 0 done, 1 rejected and nothing changed, 2 usage):\n"
@@ -23,6 +25,9 @@ const char ph_admin_usage[] =
     "  puhui admin [--db FILE] product suspend REGISTRATION_NO --reason TEXT\n"
     "  puhui admin [--db FILE] product reinstate REGISTRATION_NO\n"
     "  puhui admin [--db FILE] product show REGISTRATION_NO\n"
+    "  puhui admin [--db FILE] plain-report [--max-score N]\n"
+    "              products whose texts are not plain Chinese (a11y/plain.h), worst first:\n"
+    "              {count, items: [{registration_no, name, score, findings}]}; default 99\n"
     "  puhui admin [--db FILE] demo load                  (into an empty database)\n"
     "  puhui admin [--db FILE] check                      (PRAGMA integrity_check)\n";
 
@@ -259,6 +264,84 @@ static int run_product(struct ph_registry *reg, const struct args *a, struct ph_
     return usage_error("unknown product command", verb);
 }
 
+static int compare_scores(const void *a, const void *b)
+{
+    json_int_t sa = json_integer_value(json_object_get(*(json_t *const *)a, "score"));
+    json_int_t sb = json_integer_value(json_object_get(*(json_t *const *)b, "score"));
+    return sa < sb ? -1 : sa > sb;
+}
+
+/* Every product's latest texts through the plain-Chinese checker; the ones
+ * scoring at most --max-score, worst first. */
+static int run_plain_report(struct ph_registry *reg, const struct args *a, struct ph_problems *problems)
+{
+    static const char *const allowed[] = {"max-score", NULL};
+    if (check_options(a, allowed) != 0)
+        return 2;
+    long max_score = 99;
+    const char *text = option(a, "max-score");
+    if (text != NULL) {
+        char *end = NULL;
+        max_score = strtol(text, &end, 10);
+        if (*end != '\0' || max_score < 0 || max_score > 100)
+            return usage_error("--max-score must be 0-100", text);
+    }
+    json_t *items = json_array();
+    ph_status st = PH_OK;
+    for (int page = 1; st == PH_OK; page++) {
+        struct ph_search_query query;
+        ph_search_query_init(&query);
+        query.sort = PH_SORT_NEWEST;
+        query.per_page = PH_SEARCH_PER_PAGE_MAX;
+        query.page = page;
+        json_t *found = NULL;
+        st = ph_search_products(reg, &query, &found, problems);
+        if (st != PH_OK)
+            break;
+        json_t *list = json_object_get(found, "items");
+        size_t i;
+        json_t *item;
+        json_array_foreach (list, i, item) {
+            const char *regno = json_string_value(json_object_get(item, "registration_no"));
+            json_t *product = NULL;
+            if (ph_product_get(reg, regno, 0, &product, problems) != PH_OK)
+                continue;
+            json_t *findings = json_array();
+            int score = ph_plain_review_product(product, findings);
+            if (score >= 0 && score <= max_score)
+                json_array_append_new(items, json_pack("{s:s, s:O, s:i, s:o}", "registration_no", regno, "name",
+                                                       json_object_get(product, "name"), "score", score,
+                                                       "findings", findings));
+            else
+                json_decref(findings);
+            json_decref(product);
+        }
+        bool last = json_array_size(list) < PH_SEARCH_PER_PAGE_MAX || page >= 10000;
+        json_decref(found);
+        if (last)
+            break;
+    }
+    if (st != PH_OK) {
+        json_decref(items);
+        return print_result(st, NULL, problems);
+    }
+    size_t n = json_array_size(items);
+    json_t **sorted = malloc((n + 1) * sizeof *sorted);
+    json_t *worst_first = json_array();
+    if (sorted != NULL) {
+        for (size_t i = 0; i < n; i++)
+            sorted[i] = json_array_get(items, i);
+        qsort(sorted, n, sizeof *sorted, compare_scores);
+        for (size_t i = 0; i < n; i++)
+            json_array_append(worst_first, sorted[i]);
+        free(sorted);
+    }
+    json_decref(items);
+    return print_result(PH_OK, json_pack("{s:I, s:i, s:o}", "count", (json_int_t)json_array_size(worst_first),
+                                         "max_score", (int)max_score, "items", worst_first),
+                        problems);
+}
+
 int ph_admin_main(int argc, char **argv)
 {
     struct args a;
@@ -268,7 +351,7 @@ int ph_admin_main(int argc, char **argv)
     const char *noun = a.positional[0];
     if (noun == NULL)
         return usage_error("missing command", "");
-    static const char *const nouns[] = {"insurer", "solvency", "key", "product", "demo", "check"};
+    static const char *const nouns[] = {"insurer", "solvency", "key", "product", "demo", "check", "plain-report"};
     bool known = false;
     for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
         known = known || strcmp(noun, nouns[i]) == 0;
@@ -293,6 +376,8 @@ int ph_admin_main(int argc, char **argv)
         rc = run_key(reg, &a, &problems);
     else if (strcmp(noun, "product") == 0)
         rc = run_product(reg, &a, &problems);
+    else if (strcmp(noun, "plain-report") == 0)
+        rc = run_plain_report(reg, &a, &problems);
     else if (strcmp(noun, "demo") == 0) {
         st = ph_demo_load(reg, &out, &problems);
         rc = print_result(st, out, &problems);

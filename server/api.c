@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "registry/search.h"
+#include "server/plain_review.h"
 #include "server/server.h"
 
 /* Path segments after the leading slash, at most 8; NULL-terminated. */
@@ -149,25 +150,21 @@ static void get_index(struct ph_request *req)
 /* q is cut to PH_SEARCH_QUERY_MAX_CHARS characters by the registry (and the
  * answer says so); more than this many bytes is not text a person typed and
  * is refused before any work. Other values are short codes and numbers. */
-#define SEARCH_QUERY_MAX_BYTES 2000
-#define SEARCH_VALUE_MAX_BYTES 64
-
-enum param_read { PARAM_ABSENT, PARAM_PRESENT, PARAM_TOO_LONG };
 
 /* Reads one query-string parameter (URL-decoded, the first occurrence) into
  * buf. An empty value counts as absent, as HTML forms send empty fields. */
-static enum param_read query_param(const struct ph_request *req, const char *name, char *buf, size_t size)
+enum ph_param_read ph_query_param(const struct ph_request *req, const char *name, char *buf, size_t size)
 {
     const char *query_string = req->info->query_string;
     buf[0] = '\0';
     if (query_string == NULL)
-        return PARAM_ABSENT;
+        return PH_PARAM_ABSENT;
     int n = mg_get_var(query_string, strlen(query_string), name, buf, size);
     if (n == -2) {
         buf[0] = '\0';
-        return PARAM_TOO_LONG;
+        return PH_PARAM_TOO_LONG;
     }
-    return n > 0 ? PARAM_PRESENT : PARAM_ABSENT;
+    return n > 0 ? PH_PARAM_PRESENT : PH_PARAM_ABSENT;
 }
 
 /* A whole number: an optional minus sign and digits, nothing else. Values
@@ -219,12 +216,12 @@ static void read_int_param(const struct ph_request *req, const char *name, int *
                            struct ph_problems *problems)
 {
     char buf[SEARCH_VALUE_MAX_BYTES];
-    enum param_read got = query_param(req, name, buf, sizeof buf);
-    if (got == PARAM_ABSENT)
+    enum ph_param_read got = ph_query_param(req, name, buf, sizeof buf);
+    if (got == PH_PARAM_ABSENT)
         return;
     int64_t value = 0;
-    bool number = got == PARAM_PRESENT && parse_integer(buf, &value);
-    if (got == PARAM_PRESENT && !number) {
+    bool number = got == PH_PARAM_PRESENT && parse_integer(buf, &value);
+    if (got == PH_PARAM_PRESENT && !number) {
         ph_problems_add(problems, "field_type", name, "「%s」应该是整数，例如 %s=1。", name, name);
         return;
     }
@@ -240,14 +237,14 @@ static void read_bool_param(const struct ph_request *req, const char *name, int 
                             struct ph_problems *problems)
 {
     char buf[SEARCH_VALUE_MAX_BYTES];
-    enum param_read got = query_param(req, name, buf, sizeof buf);
-    if (got == PARAM_ABSENT)
+    enum ph_param_read got = ph_query_param(req, name, buf, sizeof buf);
+    if (got == PH_PARAM_ABSENT)
         return;
-    if (got == PARAM_PRESENT && strcmp(buf, "true") == 0) {
+    if (got == PH_PARAM_PRESENT && strcmp(buf, "true") == 0) {
         *out = 1;
         return;
     }
-    if (got == PARAM_PRESENT && strcmp(buf, "false") == 0) {
+    if (got == PH_PARAM_PRESENT && strcmp(buf, "false") == 0) {
         *out = 0;
         return;
     }
@@ -259,10 +256,10 @@ static void read_bool_param(const struct ph_request *req, const char *name, int 
 static void read_code_param(const struct ph_request *req, const char *name, char *buf, size_t size,
                             const char **out, struct ph_problems *problems)
 {
-    enum param_read got = query_param(req, name, buf, size);
-    if (got == PARAM_PRESENT)
+    enum ph_param_read got = ph_query_param(req, name, buf, size);
+    if (got == PH_PARAM_PRESENT)
         *out = buf;
-    else if (got == PARAM_TOO_LONG)
+    else if (got == PH_PARAM_TOO_LONG)
         ph_problems_add(problems, strcmp(name, "region") == 0 ? "region_invalid" : "enum_invalid", name,
                         "「%s」的值太长了，不是允许的值。", name);
 }
@@ -280,7 +277,7 @@ static void read_sort_param(const struct ph_request *req, enum ph_search_sort *o
         {"newest", PH_SORT_NEWEST},
     };
     char buf[SEARCH_VALUE_MAX_BYTES];
-    if (query_param(req, "sort", buf, sizeof buf) == PARAM_ABSENT)
+    if (ph_query_param(req, "sort", buf, sizeof buf) == PH_PARAM_ABSENT)
         return;
     for (size_t i = 0; i < sizeof sorts / sizeof sorts[0]; i++) {
         if (strcmp(buf, sorts[i].name) == 0) {
@@ -291,19 +288,11 @@ static void read_sort_param(const struct ph_request *req, enum ph_search_sort *o
     ph_problems_add(problems, "enum_invalid", "sort", "「sort」只能是 relevance、premium、name 或 newest。");
 }
 
-/* The filter strings' storage, so that the query can point into it. */
-struct search_params {
-    char text[SEARCH_QUERY_MAX_BYTES + 1];
-    char category[SEARCH_VALUE_MAX_BYTES];
-    char group[SEARCH_VALUE_MAX_BYTES];
-    char region[SEARCH_VALUE_MAX_BYTES];
-    char preexisting[SEARCH_VALUE_MAX_BYTES];
-};
 
 /* Fills the query from the query string; problems for every value that is
  * not even of the right type (the registry checks the rest). */
-static void read_search_params(const struct ph_request *req, struct search_params *params,
-                               struct ph_search_query *query, struct ph_problems *problems)
+void ph_read_search_params(const struct ph_request *req, struct ph_search_params *params,
+                           struct ph_search_query *query, struct ph_problems *problems)
 {
     read_code_param(req, "category", params->category, sizeof params->category, &query->category, problems);
     read_code_param(req, "group", params->group, sizeof params->group, &query->group, problems);
@@ -318,31 +307,31 @@ static void read_search_params(const struct ph_request *req, struct search_param
     read_sort_param(req, &query->sort, problems);
 
     char buf[SEARCH_VALUE_MAX_BYTES];
-    enum param_read got = query_param(req, "premium_max", buf, sizeof buf);
+    enum ph_param_read got = ph_query_param(req, "premium_max", buf, sizeof buf);
     double yuan = 0;
-    if (got == PARAM_TOO_LONG)
+    if (got == PH_PARAM_TOO_LONG)
         ph_problems_add(problems, "number_range", "premium_max", "「premium_max」的数字超出了允许的范围。");
-    else if (got == PARAM_PRESENT && !parse_yuan(buf, &yuan))
+    else if (got == PH_PARAM_PRESENT && !parse_yuan(buf, &yuan))
         ph_problems_add(problems, "field_type", "premium_max", "「premium_max」应该是金额（元），例如 200。");
-    else if (got == PARAM_PRESENT && yuan < 0)
+    else if (got == PH_PARAM_PRESENT && yuan < 0)
         ph_problems_add(problems, "number_range", "premium_max", "「premium_max」不能是负数。");
-    else if (got == PARAM_PRESENT)
+    else if (got == PH_PARAM_PRESENT)
         query->premium_max_yuan = yuan;
 
-    got = query_param(req, "insurer", buf, sizeof buf);
+    got = ph_query_param(req, "insurer", buf, sizeof buf);
     int64_t insurer_id = 0;
-    bool number = got == PARAM_PRESENT && parse_integer(buf, &insurer_id);
-    if (got == PARAM_PRESENT && !number)
+    bool number = got == PH_PARAM_PRESENT && parse_integer(buf, &insurer_id);
+    if (got == PH_PARAM_PRESENT && !number)
         ph_problems_add(problems, "field_type", "insurer", "「insurer」应该是保险公司编号（正整数）。");
-    else if (got != PARAM_ABSENT && (!number || insurer_id < 1 || insurer_id >= PARAM_INTEGER_CAP))
+    else if (got != PH_PARAM_ABSENT && (!number || insurer_id < 1 || insurer_id >= PARAM_INTEGER_CAP))
         ph_problems_add(problems, "number_range", "insurer", "「insurer」应该是保险公司编号（正整数）。");
-    else if (got == PARAM_PRESENT)
+    else if (got == PH_PARAM_PRESENT)
         query->insurer_id = insurer_id;
 }
 
 static void search_products(struct ph_request *req)
 {
-    struct search_params *params = calloc(1, sizeof *params);
+    struct ph_search_params *params = calloc(1, sizeof *params);
     if (params == NULL) {
         ph_respond_error(req, 500, "internal", "", "服务器内存不足，请稍后再试。");
         return;
@@ -351,8 +340,8 @@ static void search_products(struct ph_request *req)
     ph_problems_init(&problems);
     struct ph_search_query query;
     ph_search_query_init(&query);
-    enum param_read got = query_param(req, "q", params->text, sizeof params->text);
-    if (got == PARAM_TOO_LONG) {
+    enum ph_param_read got = ph_query_param(req, "q", params->text, sizeof params->text);
+    if (got == PH_PARAM_TOO_LONG) {
         ph_problems_add(&problems, "query_too_long", "q",
                         "搜索的文字太长了（最多 %d 字节）。请只输入关键词。", SEARCH_QUERY_MAX_BYTES);
         ph_respond_problems(req, 400, &problems);
@@ -360,9 +349,9 @@ static void search_products(struct ph_request *req)
         free(params);
         return;
     }
-    if (got == PARAM_PRESENT)
+    if (got == PH_PARAM_PRESENT)
         query.text = params->text;
-    read_search_params(req, params, &query, &problems);
+    ph_read_search_params(req, params, &query, &problems);
     ph_status st = ph_problems_count(&problems) == 0 ? PH_OK : PH_ERR_INVALID;
     if (st == PH_OK)
         st = ph_search_query_check(&query, &problems);
@@ -386,6 +375,27 @@ enum write_kind { WRITE_REGISTER, WRITE_BATCH, WRITE_UPDATE, WRITE_WITHDRAW };
 /* Authenticates, reads the body, runs one registry write under the writer
  * lock and answers. Every failure answers with the problems and stores
  * nothing. */
+/* The plain-Chinese findings on the texts just registered, added to the
+ * answer's warnings (a batch: each item's own warnings). */
+static void add_plain_warnings(enum write_kind kind, const json_t *body, json_t *result)
+{
+    if (kind == WRITE_REGISTER || kind == WRITE_UPDATE) {
+        json_t *warnings = json_object_get(result, "warnings");
+        if (json_is_array(warnings))
+            ph_plain_review_product(body, warnings);
+    } else if (kind == WRITE_BATCH) {
+        json_t *items = json_object_get(result, "items");
+        json_t *products = json_object_get(body, "products");
+        size_t i;
+        json_t *item;
+        json_array_foreach (items, i, item) {
+            json_t *warnings = json_object_get(item, "warnings");
+            if (json_is_array(warnings))
+                ph_plain_review_product(json_array_get(products, i), warnings);
+        }
+    }
+}
+
 static void write_product(struct ph_request *req, enum write_kind kind, const char *regno)
 {
     struct ph_problems problems;
@@ -432,6 +442,8 @@ static void write_product(struct ph_request *req, enum write_kind kind, const ch
         }
         pthread_mutex_unlock(&server->write_lock);
     }
+    if (st == PH_OK)
+        add_plain_warnings(kind, body, result);
     json_decref(body);
     const char *location = NULL;
     if (st == PH_OK && kind == WRITE_REGISTER)
@@ -531,14 +543,14 @@ void ph_api_dispatch(struct ph_request *req)
         not_found(req);
         return;
     }
-    if (s.count == 0) {
-        if (method_allowed(req, "GET, HEAD"))
-            get_index(req);
-        return;
-    }
     if (s.count == 1 && strcmp(s.part[0], "healthz") == 0) {
         if (method_allowed(req, "GET, HEAD"))
             get_health(req);
+        return;
+    }
+    if (s.count == 2 && strcmp(s.part[0], "api") == 0 && strcmp(s.part[1], "v1") == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            get_index(req);
         return;
     }
     if (s.count < 3 || strcmp(s.part[0], "api") != 0 || strcmp(s.part[1], "v1") != 0) {

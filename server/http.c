@@ -17,7 +17,9 @@
 
 #include <sodium.h>
 
+#include "a11y/template.h"
 #include "registry/demo.h"
+#include "server/pages.h"
 #include "registry/search.h"
 #include "registry/search_cache.h"
 
@@ -88,8 +90,12 @@ static bool etag_matches(const char *if_none_match, const char *etag)
     return false;
 }
 
-void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len, bool cacheable,
-                           const char *location)
+/* Sends bytes of one content type: a strong ETag, Last-Modified and a
+ * short shared Cache-Control for cacheable 200s (304 when the client has
+ * them), no-store otherwise. Pages that depend on the display cookie say
+ * Vary: Cookie so that a shared cache keeps one copy per display mode. */
+static void respond_bytes(struct ph_request *req, int status, const char *content_type, const char *bytes,
+                          size_t len, bool cacheable, const char *location, bool vary_cookie, const char *allow)
 {
     struct mg_connection *conn = req->conn;
     char etag[48];
@@ -120,13 +126,17 @@ void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes
     }
     if (location != NULL)
         mg_response_header_add(conn, "Location", location, -1);
+    if (vary_cookie)
+        mg_response_header_add(conn, "Vary", "Cookie", -1);
+    if (allow != NULL)
+        mg_response_header_add(conn, "Allow", allow, -1);
     if (not_modified) {
         mg_response_header_send(conn);
         return;
     }
     char length[32];
     snprintf(length, sizeof length, "%zu", len);
-    mg_response_header_add(conn, "Content-Type", "application/json; charset=utf-8", -1);
+    mg_response_header_add(conn, "Content-Type", content_type, -1);
     mg_response_header_add(conn, "Content-Length", length, -1);
     if (status == 401)
         mg_response_header_add(conn, "WWW-Authenticate", "Bearer realm=\"puhui\"", -1);
@@ -135,6 +145,31 @@ void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes
     mg_response_header_send(conn);
     if (!req->head)
         mg_write(conn, bytes, len);
+}
+
+void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len, bool cacheable,
+                           const char *location)
+{
+    respond_bytes(req, status, "application/json; charset=utf-8", bytes, len, cacheable, location, false, NULL);
+}
+
+void ph_respond_page_bytes(struct ph_request *req, int status, const char *content_type, const char *bytes,
+                           size_t len, bool cacheable, const char *allow)
+{
+    respond_bytes(req, status, content_type, bytes, len, cacheable, NULL, true, status == 405 ? allow : NULL);
+}
+
+void ph_respond_see_other(struct ph_request *req, const char *location, const char *set_cookie)
+{
+    req->status = 303;
+    mg_response_header_start(req->conn, 303);
+    send_common_headers(req->conn);
+    mg_response_header_add(req->conn, "Location", location, -1);
+    if (set_cookie != NULL)
+        mg_response_header_add(req->conn, "Set-Cookie", set_cookie, -1);
+    mg_response_header_add(req->conn, "Cache-Control", "no-store", -1);
+    mg_response_header_add(req->conn, "Content-Length", "0", -1);
+    mg_response_header_send(req->conn);
 }
 
 void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable, const char *location)
@@ -474,7 +509,10 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
         ph_respond_error(&req, 503, "unavailable", "", "服务器暂时无法读取数据，请稍后再试。");
         return 503;
     }
-    ph_api_dispatch(&req);
+    if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strcmp(path, "/healthz") == 0)
+        ph_api_dispatch(&req);
+    else
+        ph_pages_dispatch(&req);
     return req.status > 0 ? req.status : 500;
 }
 
@@ -513,7 +551,8 @@ static int load_assets(struct ph_server *server)
         return -1;
     }
     json_decref(doc);
-    return 0;
+    server->templates = ph_pages_load_templates(server->config.public_dir);
+    return server->templates != NULL ? 0 : -1;
 }
 
 static int open_access_log(struct ph_server *server)
@@ -587,6 +626,7 @@ static void release_server(struct ph_server *server)
 {
     ph_registry_close(server->writer);
     free(server->openapi_json);
+    ph_templates_free(server->templates);
     if (server->access_log_fd >= 0)
         close(server->access_log_fd);
     ph_search_cache_free(server->search_cache);

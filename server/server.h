@@ -44,6 +44,7 @@ struct ph_server {
     size_t openapi_len;
     int access_log_fd; /* -1: no access log */
     struct ph_search_cache *search_cache; /* shared by the workers; NULL: off */
+    struct ph_templates *templates;       /* public/templates, read at start-up */
 };
 
 /* Per worker thread, created in CivetWeb's init_thread callback. */
@@ -76,6 +77,46 @@ void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cach
 /* Sends pre-serialised JSON bytes the same way. */
 void ph_respond_json_bytes(struct ph_request *req, int status, const char *bytes, size_t len, bool cacheable,
                            const char *location);
+
+/* --- query strings (api.c) -------------------------------------------- */
+
+/* q is cut to PH_SEARCH_QUERY_MAX_CHARS characters by the registry (and the
+ * answer says so); more than this many bytes is not text a person typed and
+ * is refused before any work. Other values are short codes and numbers. */
+#define SEARCH_QUERY_MAX_BYTES 2000
+#define SEARCH_VALUE_MAX_BYTES 64
+
+enum ph_param_read { PH_PARAM_ABSENT, PH_PARAM_PRESENT, PH_PARAM_TOO_LONG };
+
+/* Reads one query-string parameter (URL-decoded, the first occurrence) into
+ * buf. An empty value counts as absent, as HTML forms send empty fields. */
+enum ph_param_read ph_query_param(const struct ph_request *req, const char *name, char *buf, size_t size);
+
+/* The search filters' storage, so that a struct ph_search_query can point
+ * into it. */
+struct ph_search_params {
+    char text[SEARCH_QUERY_MAX_BYTES + 1];
+    char category[SEARCH_VALUE_MAX_BYTES];
+    char group[SEARCH_VALUE_MAX_BYTES];
+    char region[SEARCH_VALUE_MAX_BYTES];
+    char preexisting[SEARCH_VALUE_MAX_BYTES];
+};
+
+struct ph_search_query;
+/* Fills the query's filters (not q) from the query string; a problem for
+ * every value that is not even of the right type (field = the parameter's
+ * name); ph_search_query_check checks the rest. */
+void ph_read_search_params(const struct ph_request *req, struct ph_search_params *params,
+                           struct ph_search_query *query, struct ph_problems *problems);
+
+/* Sends a page (HTML, or the JSON twin of a page) the same way, with
+ * Vary: Cookie (the display mode changes the HTML); allow is sent as the
+ * Allow header of a 405. */
+void ph_respond_page_bytes(struct ph_request *req, int status, const char *content_type, const char *bytes,
+                           size_t len, bool cacheable, const char *allow);
+
+/* 303 See Other to a local path, optionally setting one cookie. */
+void ph_respond_see_other(struct ph_request *req, const char *location, const char *set_cookie);
 
 /* Sends the problems as the standard error body with the status's code. */
 void ph_respond_problems(struct ph_request *req, int http_status, const struct ph_problems *problems);

@@ -468,6 +468,13 @@ class TestOpenApi(ApiBase):
         ("get", "/api/v1/insurers/{}"),
         ("get", "/api/v1/openapi.json"),
         ("get", "/healthz"),
+        ("get", "/api/v1"),
+        ("get", "/"),
+        ("get", "/search"),
+        ("get", "/products/{}"),
+        ("get", "/compare"),
+        ("get", "/settings"),
+        ("post", "/settings"),
     ]
 
     def _doc(self):
@@ -514,6 +521,9 @@ class TestOpenApi(ApiBase):
         for path, ops in doc["paths"].items():
             def fill(m):
                 name = m.group(1).lower()
+                page_values = {"category": "medical", "group": "elderly", "region": "330000", "version": "1"}
+                if name in page_values:
+                    return page_values[name]
                 if "registration" in name or name in ("no", "reg_no", "product"):
                     return reg
                 if "id" in name or "insurer" in name:
@@ -526,6 +536,13 @@ class TestOpenApi(ApiBase):
                 n += 1
                 # write methods without a key: must reach the route and be refused (401)
                 body = {} if m.lower() in ("put", "post", "patch") else None
+                if path == "/settings" and m.lower() == "post":
+                    # The display settings need no key: 303 and a cookie.
+                    r = H.http_request(self.port, "POST", url, b"elder=1",
+                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+                    self.assertEqual(r.status, 303, r)
+                    self.assertIn("puhui_display=elder", r.header("Set-Cookie") or "")
+                    continue
                 r = self.req(m.upper(), url, body)
                 with self.subTest(method=m, path=path):
                     code = (r.error or {}).get("code")
