@@ -1955,7 +1955,8 @@ static void check_label(struct check *ck, const xmlNode *control, const struct c
     bool found_label = false;
     if (id_trim != NULL && id_len > 0) {
         const struct ref *r = find_ref(&ck->label_fors, id_trim, id_len);
-        const struct ref *end = ck->label_fors.items + ck->label_fors.count;
+        /* items is NULL while no label has a for= (no pointer arithmetic on NULL). */
+        const struct ref *end = ck->label_fors.items != NULL ? ck->label_fors.items + ck->label_fors.count : NULL;
         /* Many labels for one id are a defect of their own (and a page full
          * of them must not cost labels x fields): look at the first few. */
         for (int seen = 0; r != NULL && r < end && seen < LABELS_PER_FIELD_MAX &&

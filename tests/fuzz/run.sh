@@ -12,7 +12,7 @@ build="$root/build-fuzz"
 seconds=${FUZZ_SECONDS:-30}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(search_query fold template)
+  targets=(search_query fold template html_check)
 fi
 
 if ! command -v clang >/dev/null; then
