@@ -515,12 +515,11 @@ void ph_view_search(struct ph_page *page, const char *browse_kind, const char *b
     ph_page_set_h1(page, h1);
     json_object_set_new(json_object_get(v, "page"), "own_search", json_true());
     json_t *form = json_object();
-    if (browse_kind != NULL) {
+    /* A browse page's form searches everywhere, its fixed filter kept by the
+     * select that shows it. */
+    if (browse_kind != NULL)
         json_object_set_new(v, "browse", json_pack("{s:s, s:s}", "kind", browse_kind, "code", browse_code));
-        json_object_set_new(form, "action", json_sprintf("/browse/%s/%s", browse_kind, browse_code));
-    } else {
-        json_object_set_new(form, "action", json_string("/search"));
-    }
+    json_object_set_new(form, "action", json_string("/search"));
     static const char *const kept[] = {"q", "age", "premium_max", NULL};
     for (size_t i = 0; kept[i] != NULL; i++)
         keep_value(page, form, kept[i]);
