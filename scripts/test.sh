@@ -31,8 +31,25 @@ if ! "$root/tests/fuzz/run.sh"; then
   status=1
 fi
 
+# --- browser checks (ACCESSIBILITY.md; tests/browser/README.md): headless
+# Debian Chromium. First the harness proves each check on its fixture site
+# (--self-test), then it checks every public page type of build/puhui, which
+# it starts itself on a temporary --demo database and a random port.
+# Screenshots, saved HTML and report.json in build/browser-artifacts/.
+echo "== browser (tests/browser/run.mjs)"
+if ! "$root/scripts/install-browser-deps.sh"; then
+  status=1
+else
+  if ! (cd "$root/tests/browser" && node run.mjs --self-test --artifacts "$root/build/browser-artifacts/self-test"); then
+    status=1
+  fi
+  if ! (cd "$root/tests/browser" && node run.mjs --puhui "$root/build/puhui" --artifacts "$root/build/browser-artifacts"); then
+    status=1
+  fi
+fi
+
 if [ $status -eq 0 ]; then
-  echo "test.sh: all suites passed (normal, ASan+UBSan, fuzzing)"
+  echo "test.sh: all suites passed (normal, ASan+UBSan, fuzzing, browser)"
 else
   echo "test.sh: FAILED"
 fi

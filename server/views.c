@@ -263,7 +263,7 @@ void ph_view_home(struct ph_page *page)
     ph_page_set_h1(page, "找适合您的保险");
     json_object_set_new(json_object_get(page->view, "page"), "own_search", json_true());
     json_t *v = page->view;
-    json_object_set_new(v, "intro", json_pack("{s:o}", "terms", ph_page_terms(page, "普惠保险价钱不高，很多人都能买。这里能查到所有登记过的产品。")));
+    json_object_set_new(v, "intro", json_pack("{s:o}", "terms", ph_page_terms(page, "这里能查到所有登记过的普惠保险产品。")));
     json_object_set(v, "total_products", json_object_get(all, "total"));
     json_t *facets = json_object_get(all, "facets");
     json_object_set_new(v, "categories", browse_links("category", &ph_enum_category, json_object_get(facets, "category")));
