@@ -142,6 +142,23 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (product_id, region)"
     ") WITHOUT ROWID;"
     "CREATE INDEX product_regions_region ON product_regions(region, product_id);",
+
+    /* 3: the Merkle tree's perfect-subtree hashes (issue 5; registry/merkle.h),
+     * written with each leaf so that roots and proofs read O(log n) hashes.
+     * Append-only like the leaves; ph_db_migrate fills it for existing ones. */
+    "CREATE TABLE log_nodes ("
+    "  level INTEGER NOT NULL,"
+    "  idx INTEGER NOT NULL,"
+    "  hash BLOB NOT NULL,"
+    "  PRIMARY KEY (level, idx)"
+    ") WITHOUT ROWID;"
+    "CREATE TRIGGER log_nodes_no_update BEFORE UPDATE ON log_nodes"
+    " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;"
+    "CREATE TRIGGER log_nodes_no_delete BEFORE DELETE ON log_nodes"
+    " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;"
+    "CREATE TRIGGER log_nodes_no_replace BEFORE INSERT ON log_nodes"
+    " WHEN EXISTS (SELECT 1 FROM log_nodes WHERE level = NEW.level AND idx = NEW.idx)"
+    " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;",
 };
 
 /* Work a migration needs beyond its SQL, run in the same transaction. */
@@ -162,6 +179,7 @@ static ph_status index_existing_products(struct ph_registry *reg, struct ph_prob
 static ph_status (*const migration_followups[])(struct ph_registry *, struct ph_problems *) = {
     NULL,
     index_existing_products,
+    ph_tlog_backfill_nodes,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==

@@ -73,6 +73,14 @@ ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *rec
 /* Hex SHA-256 of bytes into out (65 bytes). */
 void ph_sha256_hex(const void *bytes, size_t len, char out[65]);
 
+/* The Merkle tree over log_leaves, with log_nodes as its stored subtrees
+ * (registry/merkle.h). The source reads through reg's cached statements. */
+struct ph_merkle_source;
+void ph_tlog_source(struct ph_registry *reg, struct ph_merkle_source *out);
+
+/* Migration 3's follow-up: the subtree hashes of every existing leaf. */
+ph_status ph_tlog_backfill_nodes(struct ph_registry *reg, struct ph_problems *problems);
+
 /* The insurer's latest solvency report as public JSON (or JSON null) and
  * whether it is adequate. PH_ERR_NOT_FOUND when no such insurer. */
 ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_t **out_report,

@@ -4,21 +4,113 @@
  * Each registry event (a registration, a version, a withdrawal, a
  * suspension, a solvency report, an insurer) becomes one leaf whose bytes
  * are canonical JSON and whose hash is SHA-256(0x00 || bytes), RFC 9162
- * section 2.1.1. The Merkle tree, proofs and signed checkpoints over these
- * leaves are built by the disclosure work (issue 5); storing the exact
- * leaf bytes now, in the same transaction as the change, is what lets that
- * work prove the whole history later.
+ * section 2.1.1. With each leaf the hashes of the perfect subtrees it
+ * completes go into log_nodes (registry/merkle.h), in the same transaction,
+ * so that roots and proofs read O(log n) stored hashes.
  */
 #include <sodium.h>
 #include <string.h>
 
 #include "registry/internal.h"
+#include "registry/merkle.h"
 
 void ph_sha256_hex(const void *bytes, size_t len, char out[65])
 {
     unsigned char digest[crypto_hash_sha256_BYTES];
     crypto_hash_sha256(digest, bytes, len);
     sodium_bin2hex(out, 65, digest, sizeof digest);
+}
+
+static const char sql_leaf_hash[] = "SELECT leaf_hash FROM log_leaves WHERE idx = ?";
+static const char sql_node_hash[] = "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?";
+static const char sql_insert_node[] = "INSERT INTO log_nodes (level, idx, hash) VALUES (?, ?, ?)";
+
+static int read_hash(struct ph_registry *reg, const char *sql, int64_t a, int64_t b, bool two,
+                     uint8_t out[PH_MERKLE_HASH_SIZE])
+{
+    struct ph_problems ignored;
+    ph_problems_init(&ignored);
+    sqlite3_stmt *stmt = ph_stmt(reg, sql, &ignored);
+    ph_problems_release(&ignored);
+    if (stmt == NULL)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, a);
+    if (two)
+        sqlite3_bind_int64(stmt, 2, b);
+    int answer = PH_MERKLE_SOURCE_MISSING;
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 0) == PH_MERKLE_HASH_SIZE) {
+        memcpy(out, sqlite3_column_blob(stmt, 0), PH_MERKLE_HASH_SIZE);
+        answer = PH_MERKLE_SOURCE_OK;
+    }
+    sqlite3_reset(stmt);
+    return answer;
+}
+
+static int source_leaf_hash(void *ctx, uint64_t index, uint8_t out[PH_MERKLE_HASH_SIZE])
+{
+    /* A leaf the log does not have is an error of the caller, not a gap. */
+    int got = read_hash(ctx, sql_leaf_hash, (int64_t)index, 0, false, out);
+    return got == PH_MERKLE_SOURCE_OK ? PH_MERKLE_SOURCE_OK : -1;
+}
+
+static int source_node_hash(void *ctx, unsigned level, uint64_t index, uint8_t out[PH_MERKLE_HASH_SIZE])
+{
+    return read_hash(ctx, sql_node_hash, (int64_t)level, (int64_t)index, true, out);
+}
+
+void ph_tlog_source(struct ph_registry *reg, struct ph_merkle_source *out)
+{
+    out->ctx = reg;
+    out->leaf_hash = source_leaf_hash;
+    out->node_hash = source_node_hash;
+}
+
+/* Stores the subtree hashes leaf `index` completes. */
+static ph_status append_nodes(struct ph_registry *reg, int64_t index, const uint8_t leaf_hash[PH_MERKLE_HASH_SIZE],
+                              struct ph_problems *problems)
+{
+    struct ph_merkle_source source;
+    ph_tlog_source(reg, &source);
+    struct ph_merkle_node nodes[63];
+    size_t count = 0;
+    if (ph_merkle_append_nodes(&source, (uint64_t)index, leaf_hash, nodes, &count) != PH_MERKLE_OK) {
+        ph_db_problem(reg, problems, "log subtree hashes");
+        return PH_ERR_INTERNAL;
+    }
+    ph_status st = PH_OK;
+    for (size_t i = 0; i < count && st == PH_OK; i++) {
+        sqlite3_stmt *insert = ph_stmt(reg, sql_insert_node, problems);
+        if (insert == NULL)
+            return PH_ERR_INTERNAL;
+        sqlite3_bind_int64(insert, 1, (int64_t)nodes[i].level);
+        sqlite3_bind_int64(insert, 2, (int64_t)nodes[i].index);
+        sqlite3_bind_blob(insert, 3, nodes[i].hash, PH_MERKLE_HASH_SIZE, SQLITE_STATIC);
+        st = ph_stmt_exec(reg, insert, "log node", problems);
+    }
+    return st;
+}
+
+ph_status ph_tlog_backfill_nodes(struct ph_registry *reg, struct ph_problems *problems)
+{
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v2(reg->db, "SELECT idx, leaf_hash FROM log_leaves ORDER BY idx", -1, &stmt, NULL) !=
+        SQLITE_OK) {
+        ph_db_problem(reg, problems, "log backfill");
+        return PH_ERR_INTERNAL;
+    }
+    ph_status st = PH_OK;
+    while (st == PH_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        uint8_t hash[PH_MERKLE_HASH_SIZE];
+        if (sqlite3_column_bytes(stmt, 1) != PH_MERKLE_HASH_SIZE) {
+            ph_db_problem(reg, problems, "log backfill: a leaf hash is not 32 bytes");
+            st = PH_ERR_INTERNAL;
+            break;
+        }
+        memcpy(hash, sqlite3_column_blob(stmt, 1), sizeof hash);
+        st = append_nodes(reg, sqlite3_column_int64(stmt, 0), hash, problems);
+    }
+    sqlite3_finalize(stmt);
+    return st;
 }
 
 static const char sql_next_index[] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves";
@@ -65,6 +157,8 @@ ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *rec
         sqlite3_bind_blob(insert, 4, leaf_hash, sizeof leaf_hash, SQLITE_STATIC);
         sqlite3_bind_text(insert, 5, now, -1, SQLITE_STATIC);
         st = ph_stmt_exec(reg, insert, "log append", problems);
+        if (st == PH_OK)
+            st = append_nodes(reg, index, leaf_hash, problems);
     } else if (next != NULL && index < 0) {
         ph_db_problem(reg, problems, "log index");
     }

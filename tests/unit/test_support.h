@@ -27,6 +27,7 @@
 
 #include "registry/internal.h"
 #include "registry/problems.h"
+#include "registry/merkle.h"
 #include "registry/registry.h"
 
 /* --- JSON --------------------------------------------------------------- */
@@ -348,6 +349,33 @@ static inline void test_db_digest(struct ph_registry *reg, char out[65])
     sodium_bin2hex(out, 65, digest, sizeof digest);
 }
 
+/* The stored Merkle subtrees (log_nodes) agree with the leaves: the root
+ * computed through them equals the root of a tree rebuilt in memory from
+ * the leaf hashes alone, and there are exactly n - popcount(n) of them
+ * (one per perfect subtree of two or more leaves). */
+static inline void assert_log_tree_sane(struct ph_registry *reg, int64_t size)
+{
+    int64_t expected_nodes = size - (int64_t)__builtin_popcountll((unsigned long long)size);
+    assert_int_equal(test_sql_int(reg, "SELECT COUNT(*) FROM log_nodes"), expected_nodes);
+    struct ph_merkle_memtree mem;
+    ph_merkle_memtree_init(&mem, (uint64_t)size + 1);
+    sqlite3_stmt *stmt = NULL;
+    assert_int_equal(sqlite3_prepare_v2(reg->db, "SELECT leaf_hash FROM log_leaves ORDER BY idx", -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+        assert_int_equal(ph_merkle_memtree_append(&mem, sqlite3_column_blob(stmt, 0)), PH_MERKLE_OK);
+    sqlite3_finalize(stmt);
+    struct ph_merkle_source from_memory = ph_merkle_memtree_source(&mem);
+    struct ph_merkle_source from_db;
+    ph_tlog_source(reg, &from_db);
+    uint8_t want[PH_MERKLE_HASH_SIZE];
+    uint8_t got[PH_MERKLE_HASH_SIZE];
+    assert_int_equal(ph_merkle_root(&from_memory, (uint64_t)size, want), PH_MERKLE_OK);
+    assert_int_equal(ph_merkle_root(&from_db, (uint64_t)size, got), PH_MERKLE_OK);
+    assert_memory_equal(want, got, sizeof want);
+    ph_merkle_memtree_release(&mem);
+}
+
 /* The registry's invariants (registry.h), checked after every mutation:
  *  - PRAGMA integrity_check says ok and no transaction is left open;
  *  - the log holds exactly `expected_events` leaves, indexed 0..n-1, each
@@ -430,6 +458,7 @@ static inline void assert_registry_sane(struct ph_registry *reg, int64_t expecte
         }
     }
     sqlite3_finalize(stmt);
+    assert_log_tree_sane(reg, expected_events);
 }
 
 #endif
