@@ -55,6 +55,27 @@ void ph_registry_close(struct ph_registry *reg);
 ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size, int64_t *out_last_change_unix,
                             struct ph_problems *problems);
 
+/* --- the transparency log (RFC 9162 Merkle tree, registry/merkle.h) ------ */
+
+/* The log's current size and root hash, from one snapshot. */
+ph_status ph_log_root(struct ph_registry *reg, int64_t *out_size, uint8_t out_root[32], struct ph_problems *problems);
+
+/* Leaf `index`: {index, event, created_at, data_base64 (the exact bytes),
+ * leaf_hash (base64 of SHA-256(0x00 || bytes)), record (the bytes as
+ * JSON)}. 404 log_leaf_not_found. */
+ph_status ph_log_leaf(struct ph_registry *reg, int64_t index, json_t **out, struct ph_problems *problems);
+
+/* {index, size, leaf_hash, root, proof: [base64...]} (RFC 9162 2.1.3);
+ * 400 log_size_invalid / log_index_invalid unless 0 <= index < size <=
+ * the current size. */
+ph_status ph_log_inclusion(struct ph_registry *reg, int64_t index, int64_t size, json_t **out,
+                           struct ph_problems *problems);
+
+/* {from, to, root_from, root_to, proof: [base64...]} (RFC 9162 2.1.4);
+ * 400 log_size_invalid unless 1 <= from <= to <= the current size. */
+ph_status ph_log_consistency(struct ph_registry *reg, int64_t from, int64_t to, json_t **out,
+                             struct ph_problems *problems);
+
 /* Runs PRAGMA integrity_check; PH_OK when it says "ok". */
 ph_status ph_registry_check_integrity(struct ph_registry *reg, struct ph_problems *problems);
 

@@ -167,3 +167,187 @@ ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *rec
         *out_index = index;
     return st;
 }
+
+/* --- reading the log (public, registry.h) ----------------------------------- */
+
+static json_t *hash_b64(const uint8_t hash[PH_MERKLE_HASH_SIZE])
+{
+    char text[sodium_base64_ENCODED_LEN(PH_MERKLE_HASH_SIZE, sodium_base64_VARIANT_ORIGINAL)];
+    sodium_bin2base64(text, sizeof text, hash, PH_MERKLE_HASH_SIZE, sodium_base64_VARIANT_ORIGINAL);
+    return json_string(text);
+}
+
+static json_t *proof_json(const struct ph_merkle_proof *proof)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < proof->len; i++)
+        json_array_append_new(list, hash_b64(proof->hash[i]));
+    return list;
+}
+
+/* The current size, checked against a size asked for (0 < size <= current). */
+static ph_status checked_size(struct ph_registry *reg, int64_t size, const char *field, struct ph_problems *problems)
+{
+    int64_t current = 0;
+    int64_t last = 0;
+    ph_status st = ph_registry_state(reg, &current, &last, problems);
+    if (st != PH_OK)
+        return st;
+    if (size < 1 || size > current) {
+        ph_problems_add(problems, "log_size_invalid", field, "日志现在有 %lld 条记录；这个数要在 1 到 %lld 之间。",
+                        (long long)current, (long long)current);
+        return PH_ERR_BAD_REQUEST;
+    }
+    return PH_OK;
+}
+
+static ph_status merkle_problem(struct ph_registry *reg, ph_merkle_status ms, struct ph_problems *problems)
+{
+    if (ms == PH_MERKLE_OK)
+        return PH_OK;
+    ph_db_problem(reg, problems, ph_merkle_status_str(ms));
+    return PH_ERR_INTERNAL;
+}
+
+/* Runs fn inside one read transaction, so that sizes, roots and proofs come
+ * from one snapshot of the log. */
+static bool read_begin(struct ph_registry *reg)
+{
+    return sqlite3_get_autocommit(reg->db) && sqlite3_exec(reg->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void read_end(struct ph_registry *reg, bool own)
+{
+    if (own && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+ph_status ph_log_root(struct ph_registry *reg, int64_t *out_size, uint8_t out_root[32], struct ph_problems *problems)
+{
+    bool own = read_begin(reg);
+    int64_t last = 0;
+    ph_status st = ph_registry_state(reg, out_size, &last, problems);
+    struct ph_merkle_source source;
+    ph_tlog_source(reg, &source);
+    if (st == PH_OK)
+        st = merkle_problem(reg, ph_merkle_root(&source, (uint64_t)*out_size, out_root), problems);
+    read_end(reg, own);
+    return st;
+}
+
+ph_status ph_log_leaf(struct ph_registry *reg, int64_t index, json_t **out, struct ph_problems *problems)
+{
+    *out = NULL;
+    static const char sql[] = "SELECT event, data, leaf_hash, created_at FROM log_leaves WHERE idx = ?";
+    sqlite3_stmt *stmt = ph_stmt(reg, sql, problems);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    sqlite3_bind_int64(stmt, 1, index);
+    ph_status st = PH_OK;
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_bytes(stmt, 2) == PH_MERKLE_HASH_SIZE) {
+        const unsigned char *data = sqlite3_column_blob(stmt, 1);
+        size_t len = (size_t)sqlite3_column_bytes(stmt, 1);
+        char *b64 = malloc(sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL));
+        json_t *record = json_loadb((const char *)data, len, 0, NULL);
+        if (b64 != NULL) {
+            sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL), data, len,
+                              sodium_base64_VARIANT_ORIGINAL);
+            *out = json_object();
+            json_object_set_new(*out, "index", json_integer(index));
+            json_object_set_new(*out, "event", json_string(ph_column_text(stmt, 0)));
+            json_object_set_new(*out, "created_at", json_string(ph_column_text(stmt, 3)));
+            json_object_set_new(*out, "data_base64", json_string(b64));
+            json_object_set_new(*out, "leaf_hash", hash_b64(sqlite3_column_blob(stmt, 2)));
+            json_object_set_new(*out, "record", record != NULL ? record : json_null());
+            record = NULL;
+        }
+        json_decref(record);
+        free(b64);
+        if (*out == NULL) {
+            ph_problems_add(problems, "internal", "", "内存不足。");
+            st = PH_ERR_INTERNAL;
+        }
+    } else {
+        ph_problems_add(problems, "log_leaf_not_found", "index", "日志里没有第 %lld 条记录。", (long long)index);
+        st = PH_ERR_NOT_FOUND;
+    }
+    sqlite3_reset(stmt);
+    return st;
+}
+
+ph_status ph_log_inclusion(struct ph_registry *reg, int64_t index, int64_t size, json_t **out,
+                           struct ph_problems *problems)
+{
+    *out = NULL;
+    bool own = read_begin(reg);
+    ph_status st = checked_size(reg, size, "size", problems);
+    if (st == PH_OK && (index < 0 || index >= size)) {
+        ph_problems_add(problems, "log_index_invalid", "index", "记录的编号要在 0 到 %lld 之间。",
+                        (long long)(size - 1));
+        st = PH_ERR_BAD_REQUEST;
+    }
+    struct ph_merkle_source source;
+    ph_tlog_source(reg, &source);
+    struct ph_merkle_proof *proof = st == PH_OK ? malloc(sizeof *proof) : NULL;
+    uint8_t root[PH_MERKLE_HASH_SIZE];
+    uint8_t leaf[PH_MERKLE_HASH_SIZE];
+    if (st == PH_OK && proof == NULL) {
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        st = PH_ERR_INTERNAL;
+    }
+    if (st == PH_OK)
+        st = merkle_problem(reg, ph_merkle_inclusion_proof(&source, (uint64_t)index, (uint64_t)size, proof), problems);
+    if (st == PH_OK)
+        st = merkle_problem(reg, ph_merkle_root(&source, (uint64_t)size, root), problems);
+    if (st == PH_OK && source.leaf_hash(reg, (uint64_t)index, leaf) != PH_MERKLE_SOURCE_OK)
+        st = merkle_problem(reg, PH_MERKLE_ERR_SOURCE, problems);
+    if (st == PH_OK) {
+        *out = json_object();
+        json_object_set_new(*out, "index", json_integer(index));
+        json_object_set_new(*out, "size", json_integer(size));
+        json_object_set_new(*out, "leaf_hash", hash_b64(leaf));
+        json_object_set_new(*out, "root", hash_b64(root));
+        json_object_set_new(*out, "proof", proof_json(proof));
+    }
+    free(proof);
+    read_end(reg, own);
+    return st;
+}
+
+ph_status ph_log_consistency(struct ph_registry *reg, int64_t from, int64_t to, json_t **out,
+                             struct ph_problems *problems)
+{
+    *out = NULL;
+    bool own = read_begin(reg);
+    ph_status st = checked_size(reg, to, "to", problems);
+    if (st == PH_OK && (from < 1 || from > to)) {
+        ph_problems_add(problems, "log_size_invalid", "from", "from 要在 1 到 %lld 之间。", (long long)to);
+        st = PH_ERR_BAD_REQUEST;
+    }
+    struct ph_merkle_source source;
+    ph_tlog_source(reg, &source);
+    struct ph_merkle_proof *proof = st == PH_OK ? malloc(sizeof *proof) : NULL;
+    uint8_t root_from[PH_MERKLE_HASH_SIZE];
+    uint8_t root_to[PH_MERKLE_HASH_SIZE];
+    if (st == PH_OK && proof == NULL) {
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        st = PH_ERR_INTERNAL;
+    }
+    if (st == PH_OK)
+        st = merkle_problem(reg, ph_merkle_consistency_proof(&source, (uint64_t)from, (uint64_t)to, proof), problems);
+    if (st == PH_OK)
+        st = merkle_problem(reg, ph_merkle_root(&source, (uint64_t)from, root_from), problems);
+    if (st == PH_OK)
+        st = merkle_problem(reg, ph_merkle_root(&source, (uint64_t)to, root_to), problems);
+    if (st == PH_OK) {
+        *out = json_object();
+        json_object_set_new(*out, "from", json_integer(from));
+        json_object_set_new(*out, "to", json_integer(to));
+        json_object_set_new(*out, "root_from", hash_b64(root_from));
+        json_object_set_new(*out, "root_to", hash_b64(root_to));
+        json_object_set_new(*out, "proof", proof_json(proof));
+    }
+    free(proof);
+    read_end(reg, own);
+    return st;
+}

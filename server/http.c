@@ -511,6 +511,8 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
     }
     if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strcmp(path, "/healthz") == 0)
         ph_api_dispatch(&req);
+    else if (strncmp(path, "/log/", 5) == 0)
+        ph_log_dispatch(&req);
     else
         ph_pages_dispatch(&req);
     return req.status > 0 ? req.status : 500;
@@ -627,6 +629,7 @@ static void release_server(struct ph_server *server)
     ph_registry_close(server->writer);
     free(server->openapi_json);
     ph_templates_free(server->templates);
+    ph_checkpoint_key_release(&server->log_key);
     if (server->access_log_fd >= 0)
         close(server->access_log_fd);
     ph_search_cache_free(server->search_cache);
@@ -651,7 +654,7 @@ int ph_server_run(const struct ph_server_config *config)
             return 1;
         }
     }
-    if (load_assets(&server) != 0 || open_access_log(&server) != 0 || open_database(&server) != 0) {
+    if (load_assets(&server) != 0 || !ph_log_key_open(&server) || open_access_log(&server) != 0 || open_database(&server) != 0) {
         release_server(&server);
         return 1;
     }

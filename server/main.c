@@ -17,7 +17,8 @@ static const char usage[] =
     "\n"
     "Usage:\n"
     "  puhui serve [--db FILE] [--listen ADDR:PORT] [--demo] [--public DIR]\n"
-    "              [--threads N] [--search-cache-mb MB] [--access-log FILE|-]\n"
+    "              [--threads N] [--search-cache-mb MB] [--log-key FILE] [--log-origin NAME]\n"
+    "              [--access-log FILE|-]\n"
     "      Creates and migrates the database if needed and serves HTTP.\n"
     "      --db FILE          SQLite database (default ./puhui.db)\n"
     "      --listen ADDR:PORT address to listen on (default 127.0.0.1:8080); plain HTTP:\n"
@@ -29,6 +30,10 @@ static const char usage[] =
     "      --threads N        worker threads = concurrent connections (default 64, 2-1024)\n"
     "      --search-cache-mb MB  memory for answers to recent searches, reused until the\n"
     "                         registry changes (default 64; 0 turns it off)\n"
+    "      --log-key FILE     the transparency log's Ed25519 signing key, created on the\n"
+    "                         first start with mode 0600; back it up (default DB.log-key)\n"
+    "      --log-origin NAME  the log's name in signed checkpoints, e.g. your domain\n"
+    "                         plus /log (default localhost/puhui-registry)\n"
     "      --access-log FILE  one line per request, no keys or personal data\n"
     "                         (default standard error; '-' for none)\n"
     "      SIGTERM or SIGINT finish the requests in flight and close the database.\n"
@@ -65,7 +70,10 @@ static int serve_main(int argc, char **argv)
         .threads = 64,
         .demo = false,
         .search_cache_mb = 64,
+        .log_key_path = NULL,
+        .log_origin = "localhost/puhui-registry",
     };
+    char key_path[4096];
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
@@ -96,6 +104,10 @@ static int serve_main(int argc, char **argv)
                 return 2;
             }
             config.threads = (int)n;
+        } else if (strcmp(arg, "--log-key") == 0) {
+            config.log_key_path = value;
+        } else if (strcmp(arg, "--log-origin") == 0) {
+            config.log_origin = value;
         } else if (strcmp(arg, "--search-cache-mb") == 0) {
             char *end = NULL;
             long n = strtol(value, &end, 10);
@@ -108,6 +120,10 @@ static int serve_main(int argc, char **argv)
             fprintf(stderr, "puhui serve: unknown option: %s\n\n", arg);
             return print_usage(stderr, 2);
         }
+    }
+    if (config.log_key_path == NULL) {
+        snprintf(key_path, sizeof key_path, "%s.log-key", config.db_path);
+        config.log_key_path = key_path;
     }
     return ph_server_run(&config);
 }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "registry/problems.h"
+#include "registry/checkpoint.h"
 #include "registry/registry.h"
 
 struct ph_server_config {
@@ -30,6 +31,8 @@ struct ph_server_config {
     int threads;                 /* worker threads = concurrent connections */
     bool demo;                   /* load the demo dataset into an empty db */
     int search_cache_mb;         /* answers to recent searches (search_cache.h); 0: off */
+    const char *log_key_path;    /* the log's signing key file; default <db>.log-key */
+    const char *log_origin;      /* the log's name in checkpoints (C2SP origin) */
 };
 
 #define PH_BODY_MAX_BYTES       (1024 * 1024)
@@ -45,6 +48,7 @@ struct ph_server {
     int access_log_fd; /* -1: no access log */
     struct ph_search_cache *search_cache; /* shared by the workers; NULL: off */
     struct ph_templates *templates;       /* public/templates, read at start-up */
+    struct ph_checkpoint_key log_key;     /* signs checkpoints (log.c) */
 };
 
 /* Per worker thread, created in CivetWeb's init_thread callback. */
@@ -142,5 +146,10 @@ int ph_authenticate(struct ph_request *req, int64_t *out_insurer_id, struct ph_p
 
 /* The route table and dispatch (server/api.c). */
 void ph_api_dispatch(struct ph_request *req);
+
+/* log.c: the transparency log's endpoints under /log/, and the signing key
+ * (loaded, or created and saved with mode 0600 on the first start). */
+void ph_log_dispatch(struct ph_request *req);
+bool ph_log_key_open(struct ph_server *server);
 
 #endif

@@ -530,6 +530,8 @@ class TestOpenApi(ApiBase):
                     return str(self.A["id"])
                 return "1"
             url = re.sub(r"\{([^}]+)\}", fill, self._full(doc, path))
+            # Endpoints whose required parameters are in the query string.
+            url += {"/log/proof/inclusion": "?index=0&size=1", "/log/proof/consistency": "?from=1&to=1"}.get(path, "")
             for m in ops:
                 if m.lower() not in ("get", "put", "post", "delete", "patch"):
                     continue

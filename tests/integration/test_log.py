@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""The transparency log's public endpoints (issue 5): /log/key, /log/checkpoint,
+/log/leaves/{i}, /log/proof/inclusion and /log/proof/consistency, checked from
+outside with an independent RFC 9162 verifier written here (hashlib only):
+every leaf's inclusion proof at several tree sizes and consistency proofs
+between sizes verify against the signed checkpoint's root, altered proofs
+do not, the signing key is created once with mode 0600 and survives a
+restart, and bad parameters get clear 400s.
+"""
+import base64
+import hashlib
+import os
+import stat
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as H  # noqa: E402
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\x00" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def verify_inclusion(leaf, index, size, proof, root):
+    """RFC 9162 section 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(m, n, root_m, root_n, proof):
+    """RFC 9162 section 2.1.4.2."""
+    if m == n:
+        return not proof and root_m == root_n
+    if m == 0 or m > n or not proof:
+        return False
+    if m & (m - 1) == 0:  # a power of two: the old root starts the path
+        proof = [root_m] + list(proof)
+    fn, sn = m - 1, n - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == root_m and sr == root_n
+
+
+def b64(s):
+    return base64.b64decode(s)
+
+
+class TestLog(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.env = H.Env()
+        cls.addClassCleanup(cls.env.cleanup)
+        cls.srv = cls.env.start_server(extra=["--demo"])
+
+    def get(self, path):
+        return H.http_request(self.srv.port, "GET", path)
+
+    def checkpoint(self):
+        r = self.get("/log/checkpoint")
+        self.assertEqual(r.status, 200, r)
+        lines = r.raw.decode("utf-8").split("\n")
+        origin, size, root = lines[0], int(lines[1]), b64(lines[2])
+        self.assertEqual(lines[3], "")
+        self.assertTrue(lines[4].startswith("— " + origin + " "), lines)
+        return origin, size, root
+
+    def test_verifier_verifies_and_rejects(self):
+        # Our own verifier must be able to fail, or nothing below means anything.
+        leaves = [leaf_hash(bytes([i])) for i in range(5)]
+        root = node_hash(node_hash(node_hash(leaves[0], leaves[1]), node_hash(leaves[2], leaves[3])), leaves[4])
+        proof = [leaves[3], node_hash(leaves[0], leaves[1]), leaves[4]]
+        self.assertTrue(verify_inclusion(leaves[2], 2, 5, proof, root))
+        self.assertFalse(verify_inclusion(leaves[2], 3, 5, proof, root))
+        self.assertFalse(verify_inclusion(leaves[1], 2, 5, proof, root))
+
+    def test_every_leaf_is_included_under_the_signed_root(self):
+        origin, size, root = self.checkpoint()
+        self.assertEqual(origin, "localhost/puhui-registry")
+        self.assertGreater(size, 100)
+        for index in range(size):
+            leaf = self.get("/log/leaves/%d" % index)
+            self.assertEqual(leaf.status, 200, leaf)
+            data = b64(leaf.json["data_base64"])
+            self.assertEqual(b64(leaf.json["leaf_hash"]), leaf_hash(data))
+            r = self.get("/log/proof/inclusion?index=%d&size=%d" % (index, size))
+            self.assertEqual(r.status, 200, r)
+            proof = [b64(p) for p in r.json["proof"]]
+            self.assertEqual(b64(r.json["root"]), root)
+            self.assertTrue(verify_inclusion(leaf_hash(data), index, size, proof, root), index)
+            if proof:  # a changed hash or a changed leaf never verifies
+                bad = list(proof)
+                bad[0] = bytes([bad[0][0] ^ 1]) + bad[0][1:]
+                self.assertFalse(verify_inclusion(leaf_hash(data), index, size, bad, root))
+            self.assertFalse(verify_inclusion(leaf_hash(data + b" "), index, size, proof, root))
+
+    def test_older_sizes_are_consistent_with_the_signed_root(self):
+        _, size, root = self.checkpoint()
+        roots = {}
+        for m in (1, 2, 3, 7, 8, 64, 100, size - 1, size):
+            r = self.get("/log/proof/consistency?from=%d&to=%d" % (m, size))
+            self.assertEqual(r.status, 200, r)
+            proof = [b64(p) for p in r.json["proof"]]
+            root_m = b64(r.json["root_from"])
+            self.assertEqual(b64(r.json["root_to"]), root)
+            self.assertTrue(verify_consistency(m, size, root_m, root, proof), m)
+            if proof:
+                self.assertFalse(verify_consistency(m, size, root_m, root, proof[:-1]), m)
+            roots[m] = root_m
+            # The old root is the root an inclusion proof at that size gives.
+            inc = self.get("/log/proof/inclusion?index=0&size=%d" % m)
+            self.assertEqual(b64(inc.json["root"]), root_m)
+
+    def test_a_new_registration_grows_the_log_consistently(self):
+        _, size, root = self.checkpoint()
+        H.admin_ok(self.srv.db, "insurer", "add", "--name", "测试增长保险股份有限公司", "--short-name", "测试增长",
+                   "--uscc", H.make_uscc(), "--type", "health", "--region", "330000")
+        _, size2, root2 = self.checkpoint()
+        self.assertEqual(size2, size + 1)
+        r = self.get("/log/proof/consistency?from=%d&to=%d" % (size, size2))
+        self.assertTrue(verify_consistency(size, size2, root, root2, [b64(p) for p in r.json["proof"]]))
+
+    def test_key_file_and_restart(self):
+        key_path = self.srv.db + ".log-key"
+        mode = stat.S_IMODE(os.stat(key_path).st_mode)
+        self.assertEqual(mode, 0o600)
+        vkey = self.get("/log/key").raw.decode()
+        self.assertTrue(vkey.startswith("localhost/puhui-registry+"), vkey)
+        self.srv.stop()
+        self.srv.start()
+        self.assertEqual(self.get("/log/key").raw.decode(), vkey)
+
+    def test_bad_parameters(self):
+        _, size, _ = self.checkpoint()
+        cases = [
+            ("/log/proof/inclusion?index=0", 400, "size"),
+            ("/log/proof/inclusion?index=x&size=3", 400, "index"),
+            ("/log/proof/inclusion?index=5&size=3", 400, "index"),
+            ("/log/proof/inclusion?index=0&size=%d" % (size + 1), 400, "size"),
+            ("/log/proof/inclusion?index=-1&size=3", 400, "index"),
+            ("/log/proof/consistency?from=0&to=3", 400, "from"),
+            ("/log/proof/consistency?from=4&to=3", 400, "from"),
+            ("/log/proof/consistency?from=1&to=99999999999999999999", 400, "to"),
+            ("/log/leaves/%d" % (size + 5), 404, "index"),
+            ("/log/leaves/abc", 404, "index"),
+        ]
+        for path, status, field in cases:
+            with self.subTest(path=path):
+                r = self.get(path)
+                self.assertEqual(r.status, status, r)
+                self.assertEqual(r.error["field"], field, r)
+                self.assertTrue(H.has_cjk(r.error["message"]))
+        r = H.http_request(self.srv.port, "POST", "/log/checkpoint", {})
+        self.assertEqual(r.status, 405)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
