@@ -9,6 +9,7 @@
 #include "registry/registry.h"
 #include "server/admin.h"
 #include "server/server.h"
+#include "server/verify.h"
 
 #define PUHUI_VERSION "0.1.0"
 
@@ -37,6 +38,16 @@ static const char usage[] =
     "      --access-log FILE  one line per request, no keys or personal data\n"
     "                         (default standard error; '-' for none)\n"
     "      SIGTERM or SIGINT finish the requests in flight and close the database.\n"
+    "\n"
+    "  puhui verify --server http://HOST:PORT --vkey VKEY [--checkpoint FILE] [--save FILE]\n"
+    "               [--product REGISTRATION_NO [--version N]]\n"
+    "      Checks a registry's transparency log from outside, trusting only VKEY (the\n"
+    "      text of /log/key, kept from before): the current checkpoint's signature; with\n"
+    "      --checkpoint, that the log grew from a saved checkpoint without rewriting\n"
+    "      (RFC 9162 consistency proof); with --product, that the version's log leaf\n"
+    "      records its body_sha256 and is in the signed tree (inclusion proof); --save\n"
+    "      writes the current checkpoint for next time. Exit 0 all held, 1 a check\n"
+    "      failed, 2 usage or network error.\n"
     "\n"
     "  puhui migrate [--db FILE]\n"
     "      Creates the database or migrates it to this version's schema.\n"
@@ -165,6 +176,8 @@ int main(int argc, char **argv)
         return ph_admin_main(argc - 1, argv + 1);
     if (strcmp(command, "migrate") == 0)
         return migrate_main(argc - 1, argv + 1);
+    if (strcmp(command, "verify") == 0)
+        return ph_verify_main(argc - 1, argv + 1);
     fprintf(stderr, "puhui: unknown command '%s'\n\n", command);
     return print_usage(stderr, 2);
 }

@@ -10,7 +10,9 @@ restart, and bad parameters get clear 400s.
 import base64
 import hashlib
 import os
+import sqlite3
 import stat
+import subprocess
 import sys
 import unittest
 
@@ -81,7 +83,7 @@ def b64(s):
     return base64.b64decode(s)
 
 
-class TestLog(unittest.TestCase):
+class LogBase(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.env = H.Env()
@@ -100,6 +102,14 @@ class TestLog(unittest.TestCase):
         self.assertTrue(lines[4].startswith("— " + origin + " "), lines)
         return origin, size, root
 
+    def verify(self, *args):
+        vkey = self.get("/log/key").raw.decode().strip()
+        p = subprocess.run([H.BIN, "verify", "--server", "http://127.0.0.1:%d" % self.srv.port, "--vkey", vkey]
+                           + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        return p.returncode, p.stdout.decode("utf-8")
+
+
+class TestLog(LogBase):
     def test_verifier_verifies_and_rejects(self):
         # Our own verifier must be able to fail, or nothing below means anything.
         leaves = [leaf_hash(bytes([i])) for i in range(5)]
@@ -164,6 +174,54 @@ class TestLog(unittest.TestCase):
         self.srv.stop()
         self.srv.start()
         self.assertEqual(self.get("/log/key").raw.decode(), vkey)
+
+class TestVerifyFromOutside(LogBase):
+    """puhui verify, and rewriting the database behind the server's back."""
+
+    def test_verify_detects_rewritten_rows(self):
+        saved = os.path.join(self.env.dir, "saved.checkpoint")
+        rc, out = self.verify("--save", saved, "--product", "PH-2026-000001")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(out.count("ok  "), 4, out)
+        H.admin_ok(self.srv.db, "insurer", "add", "--name", "验证增长保险股份有限公司", "--short-name", "验证增长",
+                   "--uscc", H.make_uscc(), "--type", "health", "--region", "330000")
+        rc, out = self.verify("--checkpoint", saved, "--product", "PH-2026-000001", "--version", "1")
+        self.assertEqual(rc, 0, out)
+        # A wrong key is not trusted.
+        other = "localhost/puhui-registry+00000000+AeN8VbyY0ZDTzc0mhyiY8x7UTvNigRb6YpJxFEoVxomI"
+        p = subprocess.run([H.BIN, "verify", "--server", "http://127.0.0.1:%d" % self.srv.port, "--vkey", other],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        self.assertNotEqual(p.returncode, 0, p.stdout)
+
+        # Someone with the database file rewrites a leaf's bytes (the triggers
+        # that refuse it are dropped first): the leaf no longer hashes to what
+        # the tree holds, so its inclusion fails.
+        leaf_index = self.get("/api/v1/products/PH-2026-000001").json["log_index"]
+        db = sqlite3.connect(self.srv.db)
+        db.execute("DROP TRIGGER log_leaves_no_update")
+        db.execute("UPDATE log_leaves SET data = CAST(replace(CAST(data AS TEXT), 'published', 'PUBLISHED') AS BLOB)"
+                   " WHERE idx = ?", (leaf_index,))
+        db.commit()
+        rc, out = self.verify("--product", "PH-2026-000001")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("FAIL the product version's leaf is in the signed log", out)
+
+        # Rewriting the leaf hash as well, and throwing away the stored
+        # subtrees so that the tree is rebuilt from the rewritten leaves, makes
+        # a consistent-looking new tree: the earlier signed checkpoint exposes it.
+        import hashlib
+        db.execute("DROP TRIGGER log_nodes_no_delete")
+        data = db.execute("SELECT data FROM log_leaves WHERE idx = ?", (leaf_index,)).fetchone()[0]
+        db.execute("UPDATE log_leaves SET leaf_hash = ? WHERE idx = ?",
+                   (hashlib.sha256(b"\x00" + bytes(data)).digest(), leaf_index))
+        db.execute("DELETE FROM log_nodes")
+        db.commit()
+        db.close()
+        rc, out = self.verify("--product", "PH-2026-000001")
+        self.assertEqual(rc, 0, out)  # on its own the rewritten log looks whole...
+        rc, out = self.verify("--checkpoint", saved)
+        self.assertEqual(rc, 1, out)  # ...but not as a continuation of what was signed before
+        self.assertIn("FAIL the log grew from the saved checkpoint without rewriting anything", out)
 
     def test_bad_parameters(self):
         _, size, _ = self.checkpoint()
