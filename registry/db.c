@@ -243,6 +243,17 @@ ph_status ph_db_migrate(struct ph_registry *reg, struct ph_problems *problems)
     }
 }
 
+bool ph_read_begin(struct ph_registry *reg)
+{
+    return sqlite3_get_autocommit(reg->db) && sqlite3_exec(reg->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void ph_read_end(struct ph_registry *reg, bool began)
+{
+    if (began && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 static ph_status exec_pragma(struct ph_registry *reg, const char *sql, struct ph_problems *problems)
 {
     if (sqlite3_exec(reg->db, sql, NULL, NULL, NULL) != SQLITE_OK) {

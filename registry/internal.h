@@ -42,6 +42,13 @@ sqlite3_stmt *ph_stmt(struct ph_registry *reg, const char *sql, struct ph_proble
 ph_status ph_tx_begin(struct ph_registry *reg, struct ph_problems *problems);
 ph_status ph_tx_commit(struct ph_registry *reg, struct ph_problems *problems);
 void ph_tx_rollback(struct ph_registry *reg);
+/* A read snapshot for several statements: begins a (deferred) read
+ * transaction when the connection is in none and returns whether it did;
+ * ph_read_end(reg, began) ends it whatever happened, because a read
+ * transaction left open would pin the connection to an old snapshot. */
+bool ph_read_begin(struct ph_registry *reg);
+void ph_read_end(struct ph_registry *reg, bool began);
+
 /* Commits when st is PH_OK, rolls back otherwise; returns the final status. */
 ph_status ph_tx_finish(struct ph_registry *reg, ph_status st, struct ph_problems *problems);
 

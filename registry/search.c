@@ -1757,7 +1757,7 @@ static ph_status search_cached(struct ph_registry *reg, const struct ph_search_q
     }
     /* One read transaction: the state the answer is stored under is the
      * state it was computed at, even while a writer commits meanwhile. */
-    bool own_tx = sqlite3_get_autocommit(reg->db) && sqlite3_exec(reg->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+    bool own_tx = ph_read_begin(reg);
     int64_t log_size = 0;
     int64_t last_change_unix = 0;
     char today[16];
@@ -1775,10 +1775,7 @@ static ph_status search_cached(struct ph_registry *reg, const struct ph_search_q
             }
         }
     }
-    /* A read transaction left open would pin this connection to an old
-     * snapshot for good: end it whatever happened. */
-    if (own_tx && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
+    ph_read_end(reg, own_tx);
     free(key);
     return st;
 }

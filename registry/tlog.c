@@ -209,29 +209,18 @@ static ph_status merkle_problem(struct ph_registry *reg, ph_merkle_status ms, st
     return PH_ERR_INTERNAL;
 }
 
-/* Runs fn inside one read transaction, so that sizes, roots and proofs come
- * from one snapshot of the log. */
-static bool read_begin(struct ph_registry *reg)
-{
-    return sqlite3_get_autocommit(reg->db) && sqlite3_exec(reg->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
-}
-
-static void read_end(struct ph_registry *reg, bool own)
-{
-    if (own && sqlite3_exec(reg->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        sqlite3_exec(reg->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
+/* Sizes, roots and proofs of one answer come from one read snapshot
+ * (ph_read_begin). */
 ph_status ph_log_root(struct ph_registry *reg, int64_t *out_size, uint8_t out_root[32], struct ph_problems *problems)
 {
-    bool own = read_begin(reg);
+    bool own = ph_read_begin(reg);
     int64_t last = 0;
     ph_status st = ph_registry_state(reg, out_size, &last, problems);
     struct ph_merkle_source source;
     ph_tlog_source(reg, &source);
     if (st == PH_OK)
         st = merkle_problem(reg, ph_merkle_root(&source, (uint64_t)*out_size, out_root), problems);
-    read_end(reg, own);
+    ph_read_end(reg, own);
     return st;
 }
 
@@ -279,7 +268,7 @@ ph_status ph_log_inclusion(struct ph_registry *reg, int64_t index, int64_t size,
                            struct ph_problems *problems)
 {
     *out = NULL;
-    bool own = read_begin(reg);
+    bool own = ph_read_begin(reg);
     ph_status st = checked_size(reg, size, "size", problems);
     if (st == PH_OK && (index < 0 || index >= size)) {
         ph_problems_add(problems, "log_index_invalid", "index", "记录的编号要在 0 到 %lld 之间。",
@@ -310,7 +299,7 @@ ph_status ph_log_inclusion(struct ph_registry *reg, int64_t index, int64_t size,
         json_object_set_new(*out, "proof", proof_json(proof));
     }
     free(proof);
-    read_end(reg, own);
+    ph_read_end(reg, own);
     return st;
 }
 
@@ -318,7 +307,7 @@ ph_status ph_log_consistency(struct ph_registry *reg, int64_t from, int64_t to, 
                              struct ph_problems *problems)
 {
     *out = NULL;
-    bool own = read_begin(reg);
+    bool own = ph_read_begin(reg);
     ph_status st = checked_size(reg, to, "to", problems);
     if (st == PH_OK && (from < 1 || from > to)) {
         ph_problems_add(problems, "log_size_invalid", "from", "from 要在 1 到 %lld 之间。", (long long)to);
@@ -348,6 +337,6 @@ ph_status ph_log_consistency(struct ph_registry *reg, int64_t from, int64_t to, 
         json_object_set_new(*out, "proof", proof_json(proof));
     }
     free(proof);
-    read_end(reg, own);
+    ph_read_end(reg, own);
     return st;
 }

@@ -206,25 +206,37 @@ static json_t *search_everything(struct ph_page *page, const char *group_or_null
     return result;
 }
 
+static json_int_t facet_count(const json_t *facet, const char *value)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (facet, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, "value")), value) == 0)
+            return json_integer_value(json_object_get(v, "count"));
+    }
+    return 0;
+}
+
+/* A category or group value as pages name it (category_short/what,
+ * group_label). */
+static void value_label(const struct ph_enum *e, size_t k, char *out, size_t size)
+{
+    if (e == &ph_enum_category)
+        snprintf(out, size, "%s：%s", category_short(e->values[k].code), category_what(e->values[k].code));
+    else
+        snprintf(out, size, "%s", group_label(e->values[k].code, e->values[k].label_zh));
+}
+
 /* Facet values as browse links: [{href, label, count}], in the enum's order. */
 static json_t *browse_links(const char *kind, const struct ph_enum *e, const json_t *facet)
 {
     json_t *links = json_array();
     for (size_t k = 0; k < e->count; k++) {
-        json_int_t count = 0;
-        size_t i;
-        json_t *v;
-        json_array_foreach (facet, i, v) {
-            if (strcmp(json_string_value(json_object_get(v, "value")), e->values[k].code) == 0)
-                count = json_integer_value(json_object_get(v, "count"));
-        }
+        json_int_t count = facet_count(facet, e->values[k].code);
         char href[96];
         snprintf(href, sizeof href, "/browse/%s/%s", kind, e->values[k].code);
         char label[160];
-        if (e == &ph_enum_category)
-            snprintf(label, sizeof label, "%s：%s", category_short(e->values[k].code), category_what(e->values[k].code));
-        else
-            snprintf(label, sizeof label, "%s", group_label(e->values[k].code, e->values[k].label_zh));
+        value_label(e, k, label, sizeof label);
         json_array_append_new(links, json_pack("{s:s, s:s, s:s, s:I, s:b}", "href", href, "code", e->values[k].code,
                                                "label", label, "count", count, "has_products", count > 0));
     }
@@ -287,36 +299,16 @@ static json_t *enum_options(const struct ph_enum *e, const json_t *facet, const 
 {
     json_t *options = json_array();
     for (size_t k = 0; k < e->count; k++) {
-        json_int_t count = 0;
-        size_t i;
-        json_t *v;
-        json_array_foreach (facet, i, v) {
-            if (strcmp(json_string_value(json_object_get(v, "value")), e->values[k].code) == 0)
-                count = json_integer_value(json_object_get(v, "count"));
-        }
-        char label[160];
-        if (e == &ph_enum_category)
-            snprintf(label, sizeof label, "%s：%s（%lld 个）", category_short(e->values[k].code),
-                     category_what(e->values[k].code), (long long)count);
-        else
-            snprintf(label, sizeof label, "%s（%lld 个）", group_label(e->values[k].code, e->values[k].label_zh),
-                     (long long)count);
+        char name[160];
+        value_label(e, k, name, sizeof name);
+        char label[192];
+        snprintf(label, sizeof label, "%s（%lld 个）", name, (long long)facet_count(facet, e->values[k].code));
         json_array_append_new(options, json_pack("{s:s, s:s, s:b}", "value", e->values[k].code, "label", label,
                                                  "selected", selected != NULL && strcmp(selected, e->values[k].code) == 0));
     }
     return options;
 }
 
-static json_int_t facet_count(const json_t *facet, const char *value)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach (facet, i, v) {
-        if (strcmp(json_string_value(json_object_get(v, "value")), value) == 0)
-            return json_integer_value(json_object_get(v, "count"));
-    }
-    return 0;
-}
 
 /* A yes/no/any choice as radio buttons: [{value, label, checked, id}]. */
 static json_t *choice_options(const char *name, const char *const labels[3], const json_t *facet, int current)
