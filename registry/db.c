@@ -159,6 +159,59 @@ static const char *const migrations[] = {
     "CREATE TRIGGER log_nodes_no_replace BEFORE INSERT ON log_nodes"
     " WHEN EXISTS (SELECT 1 FROM log_nodes WHERE level = NEW.level AND idx = NEW.idx)"
     " BEGIN SELECT RAISE(ABORT, 'the log is append-only'); END;",
+
+    /* 4: documents (issue 5): per product, versioned like products, with
+     * their exact bytes and SHA-256; their own search index beside the
+     * products' (the latest version of each document), and filter values. */
+    "CREATE TABLE document_counters ("
+    "  year INTEGER PRIMARY KEY,"
+    "  last_no INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE documents ("
+    "  id INTEGER PRIMARY KEY,"
+    "  document_no TEXT NOT NULL UNIQUE,"
+    "  product_id INTEGER NOT NULL REFERENCES products(id),"
+    "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
+    "  type TEXT NOT NULL,"
+    "  latest_version INTEGER NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL"
+    ");"
+    "CREATE INDEX documents_product ON documents(product_id);"
+    "CREATE TABLE document_versions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  document_id INTEGER NOT NULL REFERENCES documents(id),"
+    "  version INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  content BLOB NOT NULL," /* the exact bytes, UTF-8 */
+    "  content_sha256 TEXT NOT NULL,"
+    "  published_on TEXT NOT NULL,"
+    "  period TEXT,"
+    "  change_reason TEXT,"
+    "  created_at TEXT NOT NULL,"
+    "  log_index INTEGER NOT NULL,"
+    "  UNIQUE (document_id, version)"
+    ");"
+    "CREATE TRIGGER document_versions_no_update BEFORE UPDATE ON document_versions"
+    " BEGIN SELECT RAISE(ABORT, 'document versions are immutable'); END;"
+    "CREATE TRIGGER document_versions_no_delete BEFORE DELETE ON document_versions"
+    " BEGIN SELECT RAISE(ABORT, 'document versions are immutable'); END;"
+    "CREATE TRIGGER document_versions_no_replace BEFORE INSERT ON document_versions"
+    " WHEN EXISTS (SELECT 1 FROM document_versions"
+    "              WHERE document_id = NEW.document_id AND version = NEW.version)"
+    " BEGIN SELECT RAISE(ABORT, 'document versions are immutable'); END;"
+    "CREATE VIRTUAL TABLE document_search USING fts5("
+    "  title, content, product, insurer, tokenize = 'puhui'"
+    ");"
+    "CREATE TABLE document_filters ("
+    "  document_id INTEGER PRIMARY KEY REFERENCES documents(id),"
+    "  product_id INTEGER NOT NULL REFERENCES products(id),"
+    "  insurer_id INTEGER NOT NULL REFERENCES insurers(id),"
+    "  type TEXT NOT NULL,"
+    "  published_on TEXT NOT NULL" /* the product's category and regions: joined */
+    ");"
+    "CREATE INDEX document_filters_published ON document_filters(published_on);"
+    "CREATE INDEX document_filters_product ON document_filters(product_id);",
 };
 
 /* Work a migration needs beyond its SQL, run in the same transaction. */
@@ -180,6 +233,7 @@ static ph_status (*const migration_followups[])(struct ph_registry *, struct ph_
     NULL,
     index_existing_products,
     ph_tlog_backfill_nodes,
+    NULL,
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] ==

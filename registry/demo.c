@@ -68,6 +68,45 @@ static ph_status load_insurers(struct ph_registry *reg, const json_t *insurers, 
     return PH_OK;
 }
 
+/* A demo document: {type, title, content, period?, days_before_load,
+ * updates: [{title, content, change_reason}]}. Dated relative to the load
+ * day, like withdrawals. */
+static ph_status load_document(struct ph_registry *reg, int64_t insurer_id, const char *regno,
+                               const json_t *doc, struct ph_problems *problems)
+{
+    char date[16];
+    ph_date_china_after_days(-json_integer_value(json_object_get(doc, "days_before_load")), date);
+    json_t *body = json_deep_copy(doc);
+    json_object_del(body, "days_before_load");
+    json_object_del(body, "updates");
+    json_object_set_new(body, "published_on", json_string(date));
+    json_t *result = NULL;
+    ph_status st = ph_document_publish(reg, insurer_id, regno, body, &result, problems);
+    json_decref(body);
+    char document_no[32] = "";
+    if (st == PH_OK)
+        snprintf(document_no, sizeof document_no, "%s",
+                 json_string_value(json_object_get(result, "document_no")));
+    json_decref(result);
+    size_t u;
+    const json_t *update;
+    json_array_foreach (json_object_get(doc, "updates"), u, update) {
+        if (st != PH_OK)
+            break;
+        /* Later versions come out later, still before the load day. */
+        int64_t days = json_integer_value(json_object_get(doc, "days_before_load")) *
+                       (int64_t)(json_array_size(json_object_get(doc, "updates")) - u) /
+                       (int64_t)(json_array_size(json_object_get(doc, "updates")) + 1);
+        ph_date_china_after_days(-days, date);
+        body = json_deep_copy(update);
+        json_object_set_new(body, "published_on", json_string(date));
+        st = ph_document_update(reg, insurer_id, document_no, body, &result, problems);
+        json_decref(body);
+        json_decref(result);
+    }
+    return st;
+}
+
 static ph_status load_product(struct ph_registry *reg, const json_t *item, int64_t insurer_id,
                               size_t *versions, struct ph_problems *problems)
 {
@@ -84,6 +123,13 @@ static ph_status load_product(struct ph_registry *reg, const json_t *item, int64
         st = ph_product_update(reg, insurer_id, regno, json_array_get(bodies, v), &result, problems);
         json_decref(result);
         (*versions)++;
+    }
+    size_t d;
+    const json_t *doc;
+    json_array_foreach (json_object_get(item, "documents"), d, doc) {
+        if (st != PH_OK)
+            break;
+        st = load_document(reg, insurer_id, regno, doc, problems);
     }
     const json_t *withdraw = json_object_get(item, "withdraw");
     if (st == PH_OK && withdraw != NULL) {

@@ -98,6 +98,25 @@ ph_status ph_insurer_solvency(struct ph_registry *reg, int64_t insurer_id, json_
  * solvency_unreported. */
 ph_status ph_insurer_may_file(struct ph_registry *reg, int64_t insurer_id, struct ph_problems *problems);
 
+/* True when the text is a number of that shape: the two-letter prefix
+ * ("PH", "PD"), a dash, four digits, a dash, six digits. */
+bool ph_yearly_number_is_valid(const char *number, const char *prefix);
+
+/* The next number of the year in China, "PH-2026-000123" style: prefix
+ * (two letters), the year, and the counter that counter_sql (an upsert of
+ * (year, 1) RETURNING the new last number, with the year bound as ?1)
+ * returns. Past 999,999 a problem exhausted_code. */
+ph_status ph_next_yearly_number(struct ph_registry *reg, const char *counter_sql, const char *prefix, char out[16],
+                                const char *exhausted_code, const char *exhausted_message,
+                                struct ph_problems *problems);
+
+/* Stores one validated (canonical) product body as a new product, inside
+ * the caller's transaction: its first version, log leaf and index rows.
+ * *out = {registration_no, version, url, warnings}; *out_product_id (may be
+ * NULL) the row id. Used by registration, batches and filings. */
+ph_status ph_product_insert(struct ph_registry *reg, int64_t insurer_id, const json_t *product, json_t *warnings,
+                           json_t **out, int64_t *out_product_id, struct ph_problems *problems);
+
 /* The JSON text of a column, parsed; NULL on failure. */
 json_t *ph_column_json(sqlite3_stmt *stmt, int column);
 /* Text column or NULL. */

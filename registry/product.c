@@ -15,16 +15,22 @@
 #include "registry/search.h"
 #include "registry/validate.h"
 
-bool ph_registration_no_is_valid(const char *regno)
+bool ph_yearly_number_is_valid(const char *number, const char *prefix)
 {
-    /* PH-YYYY-NNNNNN */
-    if (regno == NULL || strlen(regno) != 14 || strncmp(regno, "PH-", 3) != 0 || regno[7] != '-')
+    /* XX-YYYY-NNNNNN */
+    if (number == NULL || strlen(number) != 14 || strncmp(number, prefix, 2) != 0 || number[2] != '-' ||
+        number[7] != '-')
         return false;
     for (int i = 3; i < 14; i++) {
-        if (i != 7 && (regno[i] < '0' || regno[i] > '9'))
+        if (i != 7 && (number[i] < '0' || number[i] > '9'))
             return false;
     }
     return true;
+}
+
+bool ph_registration_no_is_valid(const char *regno)
+{
+    return ph_yearly_number_is_valid(regno, "PH");
 }
 
 static void product_not_found(struct ph_problems *problems, const char *regno)
@@ -63,12 +69,14 @@ static const char sql_insert_version[] =
     "INSERT INTO product_versions (product_id, version, body, body_sha256, change_reason,"
     " created_at, log_index) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-static ph_status next_registration_no(struct ph_registry *reg, char out[16], struct ph_problems *problems)
+ph_status ph_next_yearly_number(struct ph_registry *reg, const char *counter_sql, const char *prefix, char out[16],
+                                const char *exhausted_code, const char *exhausted_message,
+                                struct ph_problems *problems)
 {
     char today[16];
     ph_today_china(today);
     int year = (today[0] - '0') * 1000 + (today[1] - '0') * 100 + (today[2] - '0') * 10 + (today[3] - '0');
-    sqlite3_stmt *stmt = ph_stmt(reg, sql_next_regno, problems);
+    sqlite3_stmt *stmt = ph_stmt(reg, counter_sql, problems);
     if (stmt == NULL)
         return PH_ERR_INTERNAL;
     sqlite3_bind_int(stmt, 1, year);
@@ -76,17 +84,22 @@ static ph_status next_registration_no(struct ph_registry *reg, char out[16], str
     if (sqlite3_step(stmt) == SQLITE_ROW) {
         int64_t n = sqlite3_column_int64(stmt, 0);
         if (n <= 999999) {
-            snprintf(out, 16, "PH-%04d-%06d", year % 10000, (int)n);
+            snprintf(out, 16, "%.2s-%04d-%06d", prefix, year % 10000, (int)n);
             st = PH_OK;
         } else {
-            ph_problems_add(problems, "registration_no_exhausted", "",
-                            "今年的登记编号已经用完，请联系平台运营方。");
+            ph_problems_add(problems, exhausted_code, "", "%s", exhausted_message);
         }
     } else {
-        ph_db_problem(reg, problems, "registration counter");
+        ph_db_problem(reg, problems, "number counter");
     }
     sqlite3_reset(stmt);
     return st;
+}
+
+static ph_status next_registration_no(struct ph_registry *reg, char out[16], struct ph_problems *problems)
+{
+    return ph_next_yearly_number(reg, sql_next_regno, "PH", out, "registration_no_exhausted",
+                                 "今年的登记编号已经用完，请联系平台运营方。", problems);
 }
 
 /* Inserts one version row and its log leaf. `event` names the leaf. */
@@ -137,9 +150,8 @@ static json_t *write_result(const char *regno, int64_t version, json_t *warnings
                      url, "warnings", warnings);
 }
 
-/* Stores one validated body as a new product, inside the caller's transaction. */
-static ph_status insert_product(struct ph_registry *reg, int64_t insurer_id, const json_t *product,
-                                json_t *warnings, json_t **out, struct ph_problems *problems)
+ph_status ph_product_insert(struct ph_registry *reg, int64_t insurer_id, const json_t *product, json_t *warnings,
+                           json_t **out, int64_t *out_product_id, struct ph_problems *problems)
 {
     char regno[16];
     ph_status st = next_registration_no(reg, regno, problems);
@@ -163,6 +175,8 @@ static ph_status insert_product(struct ph_registry *reg, int64_t insurer_id, con
         return PH_ERR_INTERNAL;
     }
     int64_t product_id = sqlite3_last_insert_rowid(reg->db);
+    if (out_product_id != NULL)
+        *out_product_id = product_id;
     st = insert_version(reg, product_id, regno, insurer_id, 1, product, NULL, "product_registered", problems);
     if (st == PH_OK)
         st = ph_search_index_product(reg, product_id, problems);
@@ -185,7 +199,7 @@ ph_status ph_product_register(struct ph_registry *reg, int64_t insurer_id, const
     if (st == PH_OK) {
         st = ph_insurer_may_file(reg, insurer_id, problems);
         if (st == PH_OK)
-            st = insert_product(reg, insurer_id, product, warnings, out, problems);
+            st = ph_product_insert(reg, insurer_id, product, warnings, out, NULL, problems);
         st = ph_tx_finish(reg, st, problems);
     }
     if (st != PH_OK) {
@@ -245,8 +259,8 @@ ph_status ph_product_register_batch(struct ph_registry *reg, int64_t insurer_id,
         st = ph_insurer_may_file(reg, insurer_id, problems);
         for (size_t i = 0; i < n && st == PH_OK; i++) {
             json_t *result = NULL;
-            st = insert_product(reg, insurer_id, json_array_get(products, i), json_array_get(warnings, i),
-                                &result, problems);
+            st = ph_product_insert(reg, insurer_id, json_array_get(products, i), json_array_get(warnings, i),
+                                   &result, NULL, problems);
             if (st == PH_OK)
                 json_array_append_new(items, result);
         }

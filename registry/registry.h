@@ -158,4 +158,125 @@ ph_status ph_product_versions(struct ph_registry *reg, const char *registration_
 /* True when the text has the shape of a registration number. */
 bool ph_registration_no_is_valid(const char *registration_no);
 
+/* --- documents (issue 5) --------------------------------------------------
+ *
+ * Insurers publish documents per product: 条款 (terms), 费率表 (rate_table),
+ * 产品说明书 (prospectus), 公告 (notice: 费率调整, 停售 ...) and quarterly
+ * operating reports (operating_report). A document's content is plain UTF-8
+ * text, never HTML (text that looks like markup is refused); the registry
+ * keeps its exact bytes and their SHA-256 (hex), shown publicly so anyone
+ * can check a copy with `sha256sum`. Documents are versioned like products:
+ * versions are immutable and each is one log leaf (document_published,
+ * document_version_published). Document numbers are PD-YYYY-NNNNNN.
+ *
+ * A document body: {type, title (2-100 characters), content (1 byte to
+ * PH_DOCUMENT_CONTENT_MAX_BYTES), published_on? ("YYYY-MM-DD", default
+ * today in China), period? ("2026Q3": required for operating_report, refused
+ * otherwise)}; a new version adds change_reason (required) and may leave
+ * type out (a document's type never changes).
+ */
+#define PH_DOCUMENT_CONTENT_MAX_BYTES (512 * 1024)
+
+/* True when the text has the shape of a document number. */
+bool ph_document_no_is_valid(const char *document_no);
+
+/* Publishes a document for one of the insurer's products, whatever the
+ * product's state: disclosure is never blocked (a 停售 notice follows a
+ * withdrawal; an insurer under policy 十九 still reports). Only the owner
+ * (403 not_owner). *out = {document_no, version: 1, registration_no,
+ * content_sha256, log_index, warnings}. */
+ph_status ph_document_publish(struct ph_registry *reg, int64_t insurer_id, const char *registration_no,
+                              const json_t *body, json_t **out, struct ph_problems *problems);
+
+/* A new version of a document (only its insurer). *out as above. */
+ph_status ph_document_update(struct ph_registry *reg, int64_t insurer_id, const char *document_no,
+                             const json_t *body, json_t **out, struct ph_problems *problems);
+
+/* A document version as the public sees it (version 0: the latest):
+ * {document_no, version, latest_version, type, type_zh, title, content,
+ *  content_sha256, content_bytes, published_on, period, change_reason,
+ *  created_at, log_index, product: {registration_no, name, category,
+ *  status}, insurer: {id, name, short_name}}. 404 document_not_found,
+ * document_version_not_found. */
+ph_status ph_document_get(struct ph_registry *reg, const char *document_no, int64_t version, json_t **out,
+                          struct ph_problems *problems);
+
+/* {document_no, total, items: [{version, title, content_sha256,
+ * content_bytes, published_on, change_reason, created_at, log_index}]}. */
+ph_status ph_document_versions(struct ph_registry *reg, const char *document_no, json_t **out,
+                               struct ph_problems *problems);
+
+/* A product's documents, latest versions, newest first: {registration_no,
+ * total, items: [{document_no, version, type, type_zh, title,
+ * published_on, period, content_sha256, log_index}]}. */
+ph_status ph_product_documents(struct ph_registry *reg, const char *registration_no, json_t **out,
+                               struct ph_problems *problems);
+
+/* --- filings: a product with its documents in one transaction ------------
+ *
+ * {product: <a product body as ph_product_register takes it>, documents:
+ * [<document bodies>, 0..PH_FILING_DOCUMENTS_MAX]}. Registers the product
+ * and publishes every document, all or nothing, with the same rules and
+ * codes as the separate calls; problems name fields "product.<field>" and
+ * "documents[i].<field>". *out = {registration_no, version, documents:
+ * [{document_no, version, content_sha256, log_index}], warnings}. */
+#define PH_FILING_DOCUMENTS_MAX 50
+ph_status ph_filing_register(struct ph_registry *reg, int64_t insurer_id, const json_t *filing, json_t **out,
+                             struct ph_problems *problems);
+
+/* --- what changed: registry events by date (issue 5; registry/changes.c) --
+ *
+ * Read from the transparency log (log_leaves), newest first, with the
+ * product, insurer and versions each leaf names. Kinds: registration
+ * (product_registered), version (product_version_published: every new
+ * version), rate_change (a new version whose premium_yuan_per_year min or
+ * max, or premium_rate.this_pct, differs from the version before it; it
+ * is computed on read from the two immutable versions, never stored),
+ * withdrawal, suspension, reinstatement, document (document_published,
+ * document_version_published), solvency (solvency_reported) and insurer
+ * (insurer_added). An item's kind is rate_change or version for a new
+ * version; the filter kind=version matches both.
+ *
+ * Dates are China dates (UTC+8), inclusive. Filters that name a product
+ * property (category, region) leave out events of no product (solvency,
+ * insurer). region matches as search does: the place, the units above and
+ * inside it, and whole-country products.
+ */
+#define PH_CHANGES_PER_PAGE_DEFAULT 50
+#define PH_CHANGES_PER_PAGE_MAX     100
+#define PH_CHANGES_PAGE_MAX         10000
+
+struct ph_changes_query {
+    const char *date_from; /* "YYYY-MM-DD" or NULL */
+    const char *date_to;   /* "YYYY-MM-DD" or NULL */
+    const char *kind;      /* one of the kinds above, or NULL for all */
+    int64_t insurer_id;    /* 0: every insurer */
+    const char *category;  /* a ph_enum_category code, or NULL */
+    const char *region;    /* a GB/T 2260 code, or NULL */
+    int64_t page;          /* from 1 */
+    int64_t per_page;      /* 1..PH_CHANGES_PER_PAGE_MAX */
+};
+
+/* No filters, page 1, PH_CHANGES_PER_PAGE_DEFAULT a page. */
+void ph_changes_query_init(struct ph_changes_query *query);
+
+/* The kinds, in the order forms show them: code and words ("rate_change",
+ * "费率调整"). NULL past the end. */
+const char *ph_changes_kind_code(size_t index);
+const char *ph_changes_kind_label(const char *code); /* NULL for an unknown code */
+
+/* One page of changes: {total, page, per_page, pages, filters: {...},
+ * items: [{log_index, time (UTC), date (China, YYYY-MM-DD), event, kind,
+ * kind_zh, registration_no?, product_name?, category?, insurer: {id, name,
+ * short_name} | null, version?, previous_version?, document_no?,
+ * document_title?, reason? (a version's change reason, a withdrawal's or
+ * suspension's reason), premium: {before, after} (rate changes:
+ * premium_yuan_per_year objects), sentence_zh, links: {page, diff?, api,
+ * log}}]}.
+ * 400 (PH_ERR_BAD_REQUEST) with date_invalid / date_range_invalid /
+ * kind_invalid / category_invalid / region_invalid / page_invalid /
+ * per_page_invalid naming the parameter. */
+ph_status ph_changes_list(struct ph_registry *reg, const struct ph_changes_query *query, json_t **out,
+                          struct ph_problems *problems);
+
 #endif

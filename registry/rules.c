@@ -270,6 +270,15 @@ static const struct ph_enum_value status_values[] = {
 };
 ENUM(ph_enum_product_status, "status", status_values);
 
+static const struct ph_enum_value document_type_values[] = {
+    {"terms", "保险条款"},
+    {"rate_table", "费率表"},
+    {"prospectus", "产品说明书"},
+    {"notice", "公告"},
+    {"operating_report", "经营情况报告"},
+};
+ENUM(ph_enum_document_type, "type", document_type_values);
+
 const char *ph_enum_label(const struct ph_enum *e, const char *code)
 {
     if (code == NULL)

@@ -90,6 +90,7 @@ extern const struct ph_enum ph_enum_preexisting;
 extern const struct ph_enum ph_enum_channel;
 extern const struct ph_enum ph_enum_insurer_type;
 extern const struct ph_enum ph_enum_product_status;
+extern const struct ph_enum ph_enum_document_type; /* terms, rate_table, prospectus, notice, operating_report */
 
 /* The label of a code, or NULL when the code is not in the enumeration. */
 const char *ph_enum_label(const struct ph_enum *e, const char *code);

@@ -1396,14 +1396,28 @@ static void label_insurers(struct ph_registry *reg, json_t *facets)
 
 /* --- relaxing a query that finds nothing ------------------------------------ */
 
-static ph_status count_expr(struct search_run *run, const struct expr *e, bool exists_only, int64_t *out,
-                            struct ph_problems *problems)
+/* Counts what an FTS5 expression matches under the caller's filters (the
+ * products' or the documents'); exists_only asks only whether anything does. */
+struct match_counter {
+    ph_status (*count)(void *ctx, const char *match, bool exists_only, int64_t *out, struct ph_problems *problems);
+    void *ctx;
+};
+
+static ph_status count_expr(const struct match_counter *counter, const struct expr *e, bool exists_only,
+                            int64_t *out, struct ph_problems *problems)
 {
     if (e->overflow || e->len == 0) {
         *out = 0;
         return PH_OK;
     }
-    run->match = e->text;
+    return counter->count(counter->ctx, e->text, exists_only, out, problems);
+}
+
+static ph_status count_products(void *ctx, const char *match, bool exists_only, int64_t *out,
+                                struct ph_problems *problems)
+{
+    struct search_run *run = ctx;
+    run->match = match;
     return count_matches(run, exists_only, out, problems);
 }
 
@@ -1452,9 +1466,8 @@ static bool segment_terms(const struct understood *u, struct understood *out)
 /* Chooses the expression, relaxing step by step while nothing matches:
  * every term as typed; the same cut into words; the words that match on
  * their own (naming the others); any of the characters. */
-static ph_status choose_expression(struct search_run *run, const struct understood *typed,
-                                   struct expr *chosen, const char **relaxed, json_t *unmatched,
-                                   int64_t *total, struct ph_problems *problems)
+static ph_status choose_with(const struct match_counter *run, const struct understood *typed, struct expr *chosen,
+                             const char **relaxed, json_t *unmatched, int64_t *total, struct ph_problems *problems)
 {
     memset(chosen, 0, sizeof *chosen);
     build_and(chosen, typed, (1u << typed->term_count) - 1);
@@ -1556,6 +1569,94 @@ static ph_status choose_expression(struct search_run *run, const struct understo
     }
     free(words);
     return st;
+}
+
+static ph_status choose_expression(struct search_run *run, const struct understood *typed, struct expr *chosen,
+                                   const char **relaxed, json_t *unmatched, int64_t *total,
+                                   struct ph_problems *problems)
+{
+    struct match_counter counter = {count_products, run};
+    return choose_with(&counter, typed, chosen, relaxed, unmatched, total, problems);
+}
+
+/* --- the text part of a search, for other indexes (search_internal.h) ------ */
+
+struct ph_text_query {
+    struct understood u;
+    struct expr chosen;
+    const char *relaxed;
+    json_t *unmatched;
+};
+
+struct ph_text_query *ph_text_query_new(const char *text)
+{
+    struct ph_text_query *tq = calloc(1, sizeof *tq);
+    if (tq == NULL)
+        return NULL;
+    tq->unmatched = json_array();
+    tq->relaxed = "none";
+    understand(text, &tq->u);
+    return tq;
+}
+
+void ph_text_query_free(struct ph_text_query *tq)
+{
+    if (tq == NULL)
+        return;
+    json_decref(tq->unmatched);
+    free(tq);
+}
+
+size_t ph_text_query_term_count(const struct ph_text_query *tq)
+{
+    return tq->u.term_count;
+}
+
+const char *ph_text_query_region(const struct ph_text_query *tq)
+{
+    return tq->u.region[0] != '\0' ? tq->u.region : NULL;
+}
+
+ph_status ph_text_query_choose(struct ph_text_query *tq,
+                               ph_status (*count)(void *ctx, const char *match, bool exists_only, int64_t *out,
+                                                  struct ph_problems *problems),
+                               void *ctx, const char **out_match, int64_t *out_total, struct ph_problems *problems)
+{
+    struct match_counter counter = {count, ctx};
+    *out_match = NULL;
+    *out_total = 0;
+    if (tq->u.term_count == 0)
+        return PH_OK;
+    ph_status st = choose_with(&counter, &tq->u, &tq->chosen, &tq->relaxed, tq->unmatched, out_total, problems);
+    if (st == PH_OK && tq->chosen.len > 0 && !tq->chosen.overflow)
+        *out_match = tq->chosen.text;
+    else
+        *out_total = 0;
+    return st;
+}
+
+json_t *ph_text_query_understood(const struct ph_text_query *tq)
+{
+    const struct understood *u = &tq->u;
+    json_t *terms = json_array();
+    for (size_t i = 0; i < u->term_count; i++)
+        json_array_append_new(terms, json_string(u->terms[i].text));
+    json_t *understood = json_object();
+    json_object_set_new(understood, "text", json_string(u->typed));
+    json_object_set_new(understood, "terms", terms);
+    json_object_set_new(understood, "region", u->region[0] ? json_string(u->region) : json_null());
+    json_object_set_new(understood, "region_zh", u->region_zh ? json_string(u->region_zh) : json_null());
+    json_object_set_new(understood, "relaxed", json_string(tq->relaxed));
+    json_object_set(understood, "unmatched", tq->unmatched);
+    json_object_set_new(understood, "truncated", json_boolean(u->truncated));
+    bool chosen = tq->chosen.len > 0 && !tq->chosen.overflow;
+    json_object_set_new(understood, "fts_expression", chosen ? json_string(tq->chosen.text) : json_null());
+    return understood;
+}
+
+json_t *ph_search_highlight_json(const char *marked)
+{
+    return highlight_json(marked);
 }
 
 /* --- the public entry points ------------------------------------------------- */
@@ -1742,6 +1843,42 @@ static ph_status search_uncached(struct ph_registry *reg, const struct ph_search
 /* The answer as compact JSON text, from the cache when it holds one for
  * this state of the registry, else computed (and then stored). Exactly one
  * of *out_json and *out_text is set on success, whichever came cheaper. */
+ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, ph_search_compute_fn compute,
+                                  const void *query, json_t **out_json, char **out_text, size_t *out_len,
+                                  struct ph_problems *problems)
+{
+    *out_json = NULL;
+    *out_text = NULL;
+    /* One read transaction: the state the answer is stored under is the
+     * state it was computed at, even while a writer commits meanwhile. */
+    bool own_tx = ph_read_begin(reg);
+    int64_t log_size = 0;
+    int64_t last_change_unix = 0;
+    char today[16];
+    ph_today_china(today);
+    ph_status st = ph_registry_state(reg, &log_size, &last_change_unix, problems);
+    if (st == PH_OK) {
+        *out_text = ph_search_cache_get(reg->search_cache, key, log_size, today, out_len);
+        if (*out_text == NULL) {
+            st = compute(reg, query, out_json, problems);
+            if (st == PH_OK && own_tx) {
+                char *text = json_dumps(*out_json, JSON_COMPACT);
+                if (text != NULL)
+                    ph_search_cache_put(reg->search_cache, key, log_size, today, text, strlen(text));
+                free(text);
+            }
+        }
+    }
+    ph_read_end(reg, own_tx);
+    return st;
+}
+
+static ph_status compute_products(struct ph_registry *reg, const void *query, json_t **out,
+                                  struct ph_problems *problems)
+{
+    return search_uncached(reg, query, out, problems);
+}
+
 static ph_status search_cached(struct ph_registry *reg, const struct ph_search_query *query, json_t **out_json,
                                char **out_text, size_t *out_len, struct ph_problems *problems)
 {
@@ -1755,27 +1892,7 @@ static ph_status search_cached(struct ph_registry *reg, const struct ph_search_q
         free(key);
         return search_uncached(reg, query, out_json, problems);
     }
-    /* One read transaction: the state the answer is stored under is the
-     * state it was computed at, even while a writer commits meanwhile. */
-    bool own_tx = ph_read_begin(reg);
-    int64_t log_size = 0;
-    int64_t last_change_unix = 0;
-    char today[16];
-    ph_today_china(today);
-    st = ph_registry_state(reg, &log_size, &last_change_unix, problems);
-    if (st == PH_OK) {
-        *out_text = ph_search_cache_get(reg->search_cache, key, log_size, today, out_len);
-        if (*out_text == NULL) {
-            st = search_uncached(reg, query, out_json, problems);
-            if (st == PH_OK && own_tx) {
-                char *text = json_dumps(*out_json, JSON_COMPACT);
-                if (text != NULL)
-                    ph_search_cache_put(reg->search_cache, key, log_size, today, text, strlen(text));
-                free(text);
-            }
-        }
-    }
-    ph_read_end(reg, own_tx);
+    st = ph_search_cached_answer(reg, key, compute_products, query, out_json, out_text, out_len, problems);
     free(key);
     return st;
 }
@@ -1817,4 +1934,195 @@ ph_status ph_search_products_text(struct ph_registry *reg, const struct ph_searc
 void ph_registry_use_search_cache(struct ph_registry *reg, struct ph_search_cache *cache)
 {
     reg->search_cache = cache;
+}
+
+/* --- exports: every match, streamed (search.h) -------------------------------- */
+
+/* One product's row for an export. The filter tables already hold most
+ * of what a row shows; of the 1-3 KB body only three values are read, by
+ * one json_extract (one parse, in SQLite), because parsing every body
+ * with jansson was half of an export's time. */
+static const char sql_export_row[] =
+    "SELECT p.registration_no, p.insurer_id, p.status, p.name, f.category, f.age_min, f.age_max,"
+    " f.premium_min_yuan, f.premium_max_yuan, f.preexisting, f.questionnaire, i.name, i.short_name,"
+    " json_extract(v.body, '$.target_groups', '$.regions', '$.sum_insured_yuan'),"
+    " p.registered_at, p.latest_version, p.updated_at"
+    " FROM products p JOIN product_filters f ON f.product_id = p.id"
+    " JOIN product_versions v ON v.product_id = p.id AND v.version = p.latest_version"
+    " JOIN insurers i ON i.id = p.insurer_id WHERE p.id = ?";
+
+/* The export item's shape, made once per walk: each row then only
+ * replaces the values (json_*_set), so the keys, the hash table and the
+ * nested objects are not allocated again for every row. */
+static json_t *export_item_new(void)
+{
+    json_t *item = json_object();
+    static const char *const strings[] = {"registration_no",        "url",    "name",          "category",
+                                          "preexisting_conditions", "status", "registered_at", "updated_at"};
+    for (size_t k = 0; k < sizeof strings / sizeof strings[0]; k++)
+        json_object_set_new(item, strings[k], json_string(""));
+    json_object_set_new(item, "insurer",
+                        json_pack("{s:I, s:s, s:s}", "id", (json_int_t)0, "name", "", "short_name", ""));
+    json_object_set_new(item, "premium_yuan_per_year", json_pack("{s:f, s:f}", "min", 0.0, "max", 0.0));
+    static const char *const integers[] = {"age_min", "age_max", "latest_version"};
+    for (size_t k = 0; k < sizeof integers / sizeof integers[0]; k++)
+        json_object_set_new(item, integers[k], json_integer(0));
+    return item;
+}
+
+static void set_string(json_t *object, const char *key, const char *value)
+{
+    json_string_set(json_object_get(object, key), value != NULL ? value : "");
+}
+
+/* Fills the item with product `id`'s row; PH_ERR_INTERNAL after adding a
+ * problem. */
+static ph_status export_item(struct ph_registry *reg, int64_t id, int on_sale, json_t *item,
+                             struct ph_problems *problems)
+{
+    sqlite3_stmt *stmt = ph_stmt(reg, sql_export_row, problems);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    sqlite3_bind_int64(stmt, 1, id);
+    json_t *extracted = NULL;
+    bool ok = sqlite3_step(stmt) == SQLITE_ROW;
+    if (ok)
+        extracted = ph_column_json(stmt, 13);
+    ok = ok && extracted != NULL;
+    if (ok) {
+        const char *regno = ph_column_text(stmt, 0);
+        char url[64];
+        snprintf(url, sizeof url, "/api/v1/products/%s", regno);
+        set_string(item, "registration_no", regno);
+        set_string(item, "url", url);
+        set_string(item, "name", ph_column_text(stmt, 3));
+        json_t *insurer = json_object_get(item, "insurer");
+        json_integer_set(json_object_get(insurer, "id"), sqlite3_column_int64(stmt, 1));
+        set_string(insurer, "name", ph_column_text(stmt, 11));
+        set_string(insurer, "short_name", ph_column_text(stmt, 12));
+        set_string(item, "category", ph_column_text(stmt, 4));
+        json_object_set(item, "target_groups", json_array_get(extracted, 0));
+        json_object_set(item, "regions", json_array_get(extracted, 1));
+        json_integer_set(json_object_get(item, "age_min"), sqlite3_column_int64(stmt, 5));
+        json_integer_set(json_object_get(item, "age_max"), sqlite3_column_int64(stmt, 6));
+        json_t *premium = json_object_get(item, "premium_yuan_per_year");
+        json_real_set(json_object_get(premium, "min"), sqlite3_column_double(stmt, 7));
+        json_real_set(json_object_get(premium, "max"), sqlite3_column_double(stmt, 8));
+        json_object_set(item, "sum_insured_yuan", json_array_get(extracted, 2));
+        set_string(item, "preexisting_conditions", ph_column_text(stmt, 9));
+        json_object_set_new(item, "health_questionnaire", json_boolean(sqlite3_column_int(stmt, 10) != 0));
+        set_string(item, "status", ph_column_text(stmt, 2));
+        json_object_set_new(item, "on_sale", json_boolean(on_sale != 0));
+        set_string(item, "registered_at", ph_column_text(stmt, 14));
+        json_integer_set(json_object_get(item, "latest_version"), sqlite3_column_int64(stmt, 15));
+        set_string(item, "updated_at", ph_column_text(stmt, 16));
+    }
+    json_decref(extracted);
+    sqlite3_reset(stmt);
+    if (!ok) {
+        ph_db_problem(reg, problems, "export row");
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
+/* Walks the ordered ids of every match (the sorter holds ids and the cheap
+ * order columns, never the 1-3 KB bodies) and builds each item as it goes. */
+static ph_status export_walk(const struct search_run *run, int (*row)(void *ctx, const json_t *item),
+                             void *ctx, struct ph_problems *problems)
+{
+    struct sql *q = sql_new(problems);
+    if (q == NULL)
+        return PH_ERR_INTERNAL;
+    sql_add(q, "SELECT p.id, ");
+    sql_order_columns(q, run);
+    sql_from_where(q, run, FACET_NONE, false);
+    sql_add(q, " ORDER BY %s", order_sql(run->query->sort, run->match != NULL));
+    sqlite3_stmt *stmt = sql_prepare(run->reg, q, problems);
+    free(q);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    json_t *item = export_item_new();
+    ph_status st = item != NULL ? PH_OK : PH_ERR_INTERNAL;
+    if (item == NULL)
+        ph_problems_add(problems, "internal", "", "内存不足。");
+    int rc = st == PH_OK ? sqlite3_step(stmt) : SQLITE_DONE;
+    while (rc == SQLITE_ROW) {
+        st =
+            export_item(run->reg, sqlite3_column_int64(stmt, 0), sqlite3_column_int(stmt, 1), item, problems);
+        if (st != PH_OK || row(ctx, item) != 0)
+            break;
+        rc = sqlite3_step(stmt);
+    }
+    json_decref(item);
+    if (st == PH_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ph_db_problem(run->reg, problems, "export walk");
+        st = PH_ERR_INTERNAL;
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+ph_status ph_search_products_each(struct ph_registry *reg, const struct ph_search_query *given,
+                                  int (*row)(void *ctx, const json_t *item), void *ctx,
+                                  struct ph_problems *problems)
+{
+    ph_status st = ph_search_query_check(given, problems);
+    if (st != PH_OK)
+        return st;
+    struct understood *u = malloc(sizeof *u);
+    struct expr *chosen = calloc(1, sizeof *chosen);
+    char *name_match = malloc(EXPR_MAX_BYTES + 16);
+    json_t *unmatched = json_array();
+    if (u == NULL || chosen == NULL || name_match == NULL || unmatched == NULL) {
+        free(u);
+        free(chosen);
+        free(name_match);
+        json_decref(unmatched);
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        return PH_ERR_INTERNAL;
+    }
+    understand(given->text, u);
+    /* The same reading of the text as ph_search_products: ages and places
+     * in it become filters unless the form gave them. */
+    struct ph_search_query query = *given;
+    if (query.age_years < 0 && u->age_years >= 0)
+        query.age_years = u->age_years;
+    if (query.region == NULL && u->region[0] != '\0')
+        query.region = u->region;
+    struct search_run run = {.reg = reg, .query = &query, .match = NULL};
+    ph_today_china(run.today);
+    if (query.region != NULL) {
+        snprintf(run.region_city, sizeof run.region_city, "%.4s00", query.region);
+        snprintf(run.region_province, sizeof run.region_province, "%.2s0000", query.region);
+        if (strcmp(query.region + 2, "0000") == 0)
+            snprintf(run.region_like, sizeof run.region_like, "%.2s%%", query.region);
+        else if (strcmp(query.region + 4, "00") == 0)
+            snprintf(run.region_like, sizeof run.region_like, "%.4s%%", query.region);
+        else
+            snprintf(run.region_like, sizeof run.region_like, "%.6s", query.region);
+    }
+
+    bool own_tx = ph_read_begin(reg);
+    bool nothing = false;
+    if (u->term_count > 0) {
+        const char *relaxed = "none";
+        int64_t total = 0;
+        st = choose_expression(&run, u, chosen, &relaxed, unmatched, &total, problems);
+        run.match = chosen->len > 0 && !chosen->overflow ? chosen->text : NULL;
+        nothing = run.match == NULL;
+    }
+    if (st == PH_OK && run.match != NULL) {
+        snprintf(name_match, EXPR_MAX_BYTES + 16, "{name} : (%s)", run.match);
+        run.name_match = name_match;
+    }
+    if (st == PH_OK && !nothing)
+        st = export_walk(&run, row, ctx, problems);
+    ph_read_end(reg, own_tx);
+
+    json_decref(unmatched);
+    free(name_match);
+    free(chosen);
+    free(u);
+    return st;
 }

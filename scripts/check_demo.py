@@ -40,6 +40,9 @@ def integer(w, x, lo, hi):
     if check(is_int(x), w, "not an integer"):
         check(lo <= x <= hi, w, f"{x} not in {lo}-{hi}")
 
+DOC_TYPES = ["terms", "rate_table", "prospectus", "notice", "operating_report"]
+
+
 def str_list(w, xs, lo, hi, slo, shi, allowed=None):
     if not check(isinstance(xs, list) and lo <= len(xs) <= hi, w, f"must be a list of {lo}-{hi}"):
         return
@@ -162,9 +165,11 @@ def main():
 
     cats, groups, nver, per_ins = collections.Counter(), collections.Counter(), collections.Counter(), collections.Counter()
     names, not_lower, withdrawn, suspended = {}, 0, 0, 0
+    doc_types = collections.Counter()
+    doc_titles = {}
     for i, p in enumerate(data["products"]):
         w = f"products[{i}]"
-        check(set(p) <= {"insurer", "versions", "withdraw", "suspend"}, w, "fields")
+        check(set(p) <= {"insurer", "versions", "withdraw", "suspend", "documents"}, w, "fields")
         ins = insurers.get(p["insurer"])
         if not check(ins is not None, w, "unknown insurer"):
             continue
@@ -202,6 +207,22 @@ def main():
             check(set(p["suspend"]) == {"reason"}, w, "suspend fields")
             text(f"{w}.suspend.reason", p["suspend"].get("reason"), 2, 200)
         check(not ("withdraw" in p and "suspend" in p), w, "both withdrawn and suspended")
+        docs = p.get("documents", [])
+        check(any(d.get("type") == "terms" for d in docs), w, "every product publishes its terms (条款)")
+        for j, d in enumerate(docs):
+            dw = f"{w}.documents[{j}]"
+            check(set(d) <= {"type", "title", "content", "period", "days_before_load", "updates"}, dw, "fields")
+            check(d.get("type") in DOC_TYPES, dw, f"type {d.get('type')!r}")
+            text(f"{dw}.title", d.get("title"), 2, 100)
+            check(isinstance(d.get("content"), str) and 0 < len(d["content"].encode()) <= 512 * 1024
+                  and "<" not in d["content"], dw, "content: plain text up to 512 KB")
+            check((d.get("type") == "operating_report") == ("period" in d), dw, "period iff operating_report")
+            days = d.get("days_before_load")
+            check(isinstance(days, int) and 0 <= days <= 365, dw, "days_before_load 0-365")
+            for k, u in enumerate(d.get("updates", [])):
+                check(set(u) == {"title", "content", "change_reason"}, f"{dw}.updates[{k}]", "fields")
+            doc_types[d.get("type")] += 1
+            check(doc_titles.setdefault(d.get("title"), dw) == dw, dw, f"title {d.get('title')!r} used twice")
 
     total = len(data["products"])
     check(total >= 64, "products", f"{total} < 64")
@@ -213,6 +234,7 @@ def main():
     check(nver[2] >= 10 and nver[3] >= 3, "products", f"versions {dict(nver)}")
     check(withdrawn == 3 and suspended == 1, "products", f"{withdrawn} withdrawn, {suspended} suspended")
     check(not_lower >= 5, "products", f"only {not_lower} products with a rate or fee not lower")
+    check(set(doc_types) == set(DOC_TYPES), "documents", f"missing types {set(DOC_TYPES) - set(doc_types)}")
     check(all(2 <= per_ins[k] for k in insurers) and per_ins[inadequate[0] if inadequate else "ins14"] == 3,
           "products", f"per insurer {dict(per_ins)}")
 
@@ -221,6 +243,7 @@ def main():
     print("categories:", " ".join(f"{c}={cats[c]}" for c in CATEGORIES))
     print("groups:", " ".join(f"{g}={groups[g]}" for g in GROUPS))
     print(f"versions: 1={nver[1]} 2={nver[2]} 3={nver[3]}; withdrawn {withdrawn}; suspended {suspended}; not lower {not_lower}")
+    print("documents:", " ".join(f"{t}={doc_types[t]}" for t in DOC_TYPES))
     for e in errors:
         print("FAIL", e)
     print("FAILED" if errors else "OK", f"({len(errors)} problems)")

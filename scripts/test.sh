@@ -5,6 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
+# LibreOffice, trang and the npm feed parser for test_exports.py (ctest).
+"$root/scripts/install-export-test-deps.sh"
 
 status=0
 run_suite() {

@@ -10,8 +10,11 @@
 #include <string.h>
 
 #include "registry/search.h"
+#include "server/exports.h"
+#include "server/filing.h"
 #include "server/plain_review.h"
 #include "server/server.h"
+#include "server/views_internal.h"
 
 /* Path segments after the leading slash, at most 8; NULL-terminated. */
 struct segments {
@@ -523,6 +526,10 @@ static void route_products(struct ph_request *req, const struct segments *s)
             get_versions(req, regno);
         return;
     }
+    if (s->count == 5 && strcmp(s->part[4], "documents") == 0) {
+        ph_api_product_documents(req, regno);
+        return;
+    }
     if (s->count == 6 && strcmp(s->part[4], "versions") == 0) {
         int64_t version = 0;
         if (!parse_positive_id(s->part[5], &version)) {
@@ -571,9 +578,115 @@ void ph_api_dispatch(struct ph_request *req)
             get_insurer(req, s.part[3]);
         return;
     }
+    if (s.count == 3 && strcmp(s.part[2], "products.csv") == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            ph_exports_api_products_csv(req);
+        return;
+    }
+    if (s.count == 3 && strcmp(s.part[2], "documents.csv") == 0) {
+        if (method_allowed(req, "GET, HEAD"))
+            ph_exports_api_documents_csv(req);
+        return;
+    }
+    if (s.count == 3 && strcmp(s.part[2], "filings") == 0) {
+        /* An XML filing: a product with its documents (server/filing.h). */
+        if (method_allowed(req, "POST"))
+            ph_filing_post(req);
+        return;
+    }
+    if (s.count == 3 && strcmp(s.part[2], "changes") == 0) {
+        /* What changed, by date (server/views_history.c). */
+        if (method_allowed(req, "GET, HEAD"))
+            ph_api_changes(req);
+        return;
+    }
     if (strncmp(s.part[2], "products", 8) == 0) {
         route_products(req, &s);
         return;
     }
+    if (strcmp(s.part[2], "documents") == 0) {
+        ph_api_documents(req, s.part + 2, s.count - 2);
+        return;
+    }
     not_found(req);
+}
+
+/* --- shared with the document API (api_documents.c) -------------------- */
+
+bool ph_api_method_allowed(struct ph_request *req, const char *allow)
+{
+    return method_allowed(req, allow);
+}
+
+bool ph_api_is_get(const struct ph_request *req)
+{
+    return is_method(req, "GET");
+}
+
+void ph_api_not_found(struct ph_request *req)
+{
+    not_found(req);
+}
+
+bool ph_api_parse_positive_id(const char *text, int64_t *out)
+{
+    return parse_positive_id(text, out);
+}
+
+bool ph_document_query_from_request(const struct ph_request *req, struct ph_document_params *params,
+                                    struct ph_document_query *query, struct ph_problems *problems)
+{
+    ph_read_document_params(req, params, query, problems);
+    if (ph_problems_count(problems) == 0)
+        ph_document_query_check(query, problems);
+    return ph_problems_count(problems) == 0;
+}
+
+void ph_read_document_params(const struct ph_request *req, struct ph_document_params *params,
+                             struct ph_document_query *query, struct ph_problems *problems)
+{
+    enum ph_param_read got = ph_query_param(req, "q", params->text, sizeof params->text);
+    if (got == PH_PARAM_TOO_LONG)
+        ph_problems_add(problems, "query_too_long", "q", "搜索的文字太长了（最多 %d 字节）。请只输入关键词。",
+                        SEARCH_QUERY_MAX_BYTES);
+    else if (got == PH_PARAM_PRESENT)
+        query->text = params->text;
+    read_code_param(req, "type", params->type, sizeof params->type, &query->type, problems);
+    read_code_param(req, "category", params->category, sizeof params->category, &query->category, problems);
+    read_code_param(req, "region", params->region, sizeof params->region, &query->region, problems);
+    static const char *const date_names[2] = {"date_from", "date_to"};
+    char *const date_bufs[2] = {params->date_from, params->date_to};
+    const char **const date_out[2] = {&query->date_from, &query->date_to};
+    for (int i = 0; i < 2; i++) {
+        got = ph_query_param(req, date_names[i], date_bufs[i], sizeof params->date_from);
+        if (got == PH_PARAM_TOO_LONG)
+            ph_problems_add(problems, "date_invalid", date_names[i], "「%s」要写成 2026-05-01 这样。",
+                            date_names[i]);
+        else if (got == PH_PARAM_PRESENT)
+            *date_out[i] = date_bufs[i];
+    }
+    got = ph_query_param(req, "registration_no", params->registration_no, sizeof params->registration_no);
+    if (got == PH_PARAM_TOO_LONG)
+        ph_problems_add(problems, "registration_no_invalid", "registration_no",
+                        "登记编号（registration_no）的格式像 PH-2026-000123。");
+    else if (got == PH_PARAM_PRESENT)
+        query->registration_no = params->registration_no;
+    read_int_param(req, "page", &query->page, problems);
+    read_int_param(req, "per_page", &query->per_page, problems);
+    char buf[SEARCH_VALUE_MAX_BYTES];
+    got = ph_query_param(req, "sort", buf, sizeof buf);
+    if (got == PH_PARAM_PRESENT && strcmp(buf, "relevance") == 0)
+        query->sort = PH_DOC_SORT_RELEVANCE;
+    else if (got == PH_PARAM_PRESENT && strcmp(buf, "newest") == 0)
+        query->sort = PH_DOC_SORT_NEWEST;
+    else if (got != PH_PARAM_ABSENT)
+        ph_problems_add(problems, "enum_invalid", "sort", "「sort」只能是 relevance 或 newest。");
+    got = ph_query_param(req, "insurer", buf, sizeof buf);
+    int64_t insurer_id = 0;
+    bool number = got == PH_PARAM_PRESENT && parse_integer(buf, &insurer_id);
+    if (got != PH_PARAM_ABSENT && (!number || insurer_id < 1 || insurer_id >= PARAM_INTEGER_CAP))
+        ph_problems_add(problems, number ? "number_range" : "field_type", "insurer",
+                        "「insurer」应该是保险公司编号（正整数）。");
+    else if (got == PH_PARAM_PRESENT)
+        query->insurer_id = insurer_id;
 }

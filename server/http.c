@@ -20,6 +20,9 @@
 #include "a11y/template.h"
 #include "registry/demo.h"
 #include "server/pages.h"
+#include "server/filing.h"
+#include "server/exports.h"
+#include "server/feed.h"
 #include "registry/search.h"
 #include "registry/search_cache.h"
 
@@ -172,6 +175,56 @@ void ph_respond_see_other(struct ph_request *req, const char *location, const ch
     mg_response_header_send(req->conn);
 }
 
+bool ph_respond_stream_begin(struct ph_request *req, const char *content_type, const char *disposition,
+                             const char *etag, int64_t last_change_unix)
+{
+    struct mg_connection *conn = req->conn;
+    bool not_modified = etag != NULL && etag_matches(mg_get_header(conn, "If-None-Match"), etag);
+    req->status = not_modified ? 304 : 200;
+    mg_response_header_start(conn, req->status);
+    send_common_headers(conn);
+    if (etag != NULL) {
+        mg_response_header_add(conn, "ETag", etag, -1);
+        char last_modified[64];
+        if (last_change_unix > 0) {
+            http_date(last_change_unix, last_modified);
+            mg_response_header_add(conn, "Last-Modified", last_modified, -1);
+        }
+        mg_response_header_add(conn, "Cache-Control", "public, max-age=30", -1);
+    } else {
+        mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+    }
+    if (not_modified) {
+        mg_response_header_send(conn);
+        return false;
+    }
+    mg_response_header_add(conn, "Content-Type", content_type, -1);
+    if (disposition != NULL)
+        mg_response_header_add(conn, "Content-Disposition", disposition, -1);
+    if (req->head) {
+        mg_response_header_send(conn);
+        return false;
+    }
+    /* A stream that breaks off leaves out the last chunk and the
+     * connection closes, so the client sees a truncated transfer. */
+    mg_response_header_add(conn, "Connection", "close", -1);
+    mg_response_header_add(conn, "Transfer-Encoding", "chunked", -1);
+    mg_response_header_send(conn);
+    return true;
+}
+
+bool ph_respond_stream_chunk(struct ph_request *req, const void *bytes, size_t len)
+{
+    if (len == 0)
+        return true; /* an empty chunk would end the body */
+    return mg_send_chunk(req->conn, bytes, (unsigned int)len) > 0;
+}
+
+void ph_respond_stream_end(struct ph_request *req)
+{
+    mg_send_chunk(req->conn, "", 0);
+}
+
 void ph_respond_json(struct ph_request *req, int status, json_t *body, bool cacheable, const char *location)
 {
     char *bytes = body != NULL ? json_dumps(body, PH_JSON_COMPACT) : NULL;
@@ -295,18 +348,15 @@ static bool json_nesting_within(const char *buf, size_t len, int max_depth)
     return true;
 }
 
-int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out, struct ph_problems *problems)
+int ph_read_body(struct ph_request *req, size_t max_bytes, const char *limit_note, char **out,
+                 size_t *out_len, struct ph_problems *problems)
 {
     *out = NULL;
-    if (!is_json_content_type(mg_get_header(req->conn, "Content-Type"))) {
-        ph_problems_add(problems, "content_type_unsupported", "",
-                        "请用 JSON 格式提交，并设置请求头 Content-Type: application/json。");
-        return 415;
-    }
+    *out_len = 0;
     long long declared = req->info->content_length;
     if (declared > (long long)max_bytes) {
-        ph_problems_add(problems, "body_too_large", "", "提交的内容太大了（%lld 字节），最多 %zu 字节。",
-                        declared, max_bytes);
+        ph_problems_add(problems, "body_too_large", "", "提交的内容太大了（%lld 字节），最多 %zu 字节%s。",
+                        declared, max_bytes, limit_note);
         return 413;
     }
     /* Chunked bodies report -1: read up to the cap plus one byte to tell. */
@@ -325,9 +375,29 @@ int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out, st
     }
     if (used > max_bytes) {
         free(buf);
-        ph_problems_add(problems, "body_too_large", "", "提交的内容太大了，最多 %zu 字节。", max_bytes);
+        ph_problems_add(problems, "body_too_large", "", "提交的内容太大了，最多 %zu 字节%s。", max_bytes,
+                        limit_note);
         return 413;
     }
+    buf[used] = '\0';
+    *out = buf;
+    *out_len = used;
+    return 0;
+}
+
+int ph_read_json_body(struct ph_request *req, size_t max_bytes, json_t **out, struct ph_problems *problems)
+{
+    *out = NULL;
+    if (!is_json_content_type(mg_get_header(req->conn, "Content-Type"))) {
+        ph_problems_add(problems, "content_type_unsupported", "",
+                        "请用 JSON 格式提交，并设置请求头 Content-Type: application/json。");
+        return 415;
+    }
+    char *buf = NULL;
+    size_t used = 0;
+    int http = ph_read_body(req, max_bytes, "", &buf, &used, problems);
+    if (http != 0)
+        return http;
     if (used == 0) {
         free(buf);
         ph_problems_add(problems, "body_empty", "", "没有收到提交的内容。请在请求体里放一个 JSON 对象。");
@@ -513,6 +583,12 @@ static int handle_request(struct mg_connection *conn, void *cbdata)
         ph_api_dispatch(&req);
     else if (strncmp(path, "/log/", 5) == 0)
         ph_log_dispatch(&req);
+    else if (strcmp(path, "/schema/filing.xsd") == 0)
+        ph_filing_schema_get(&req);
+    else if (strncmp(path, "/exports/", 9) == 0 || strcmp(path, "/exports") == 0)
+        ph_exports_dispatch(&req);
+    else if (strncmp(path, "/feeds/", 7) == 0)
+        ph_feed_dispatch(&req);
     else
         ph_pages_dispatch(&req);
     return req.status > 0 ? req.status : 500;
@@ -554,6 +630,13 @@ static int load_assets(struct ph_server *server)
     }
     json_decref(doc);
     server->templates = ph_pages_load_templates(server->config.public_dir);
+    snprintf(path, sizeof path, "%s/schema/filing.xsd", server->config.public_dir);
+    char xsd_error[512];
+    server->filing_schema = ph_filing_schema_load(path, xsd_error, sizeof xsd_error);
+    if (server->filing_schema == NULL) {
+        fprintf(stderr, "puhui: the XML filing schema: %s\n", xsd_error);
+        return -1;
+    }
     return server->templates != NULL ? 0 : -1;
 }
 
@@ -629,6 +712,7 @@ static void release_server(struct ph_server *server)
     ph_registry_close(server->writer);
     free(server->openapi_json);
     ph_templates_free(server->templates);
+    ph_filing_schema_free(server->filing_schema);
     ph_checkpoint_key_release(&server->log_key);
     if (server->access_log_fd >= 0)
         close(server->access_log_fd);

@@ -10,7 +10,9 @@
 
 #include "a11y/buf.h"
 #include "a11y/template.h"
+#include "server/exports.h"
 #include "server/server.h"
+#include "server/views_internal.h"
 
 #define PAGE_MAX_BYTES        (4u << 20) /* a rendered page never grows past this */
 #define PATH_MAX_BYTES        512
@@ -302,6 +304,22 @@ static void route_page(struct ph_page *page, const struct route *r)
             ph_view_product(page, r->part[1], version);
         else
             ph_page_not_found(page, "没有这个版本号。版本号是 1、2、3 这样的数字。");
+    } else if (is(r, 2, "documents")) {
+        ph_view_document(page, r->part[1], 0);
+    } else if (r->count == 4 && strcmp(r->part[0], "documents") == 0 && strcmp(r->part[2], "versions") == 0) {
+        int64_t version = 0;
+        if (parse_version(r->part[3], &version))
+            ph_view_document(page, r->part[1], version);
+        else
+            ph_page_not_found(page, "没有这个版本号。版本号是 1、2、3 这样的数字。");
+    } else if (is(r, 1, "disclosures")) {
+        ph_view_disclosures(page);
+    } else if (r->count == 3 && strcmp(r->part[0], "products") == 0 && strcmp(r->part[2], "diff") == 0) {
+        ph_view_product_diff(page, r->part[1]);
+    } else if (r->count == 3 && strcmp(r->part[0], "documents") == 0 && strcmp(r->part[2], "diff") == 0) {
+        ph_view_document_diff(page, r->part[1]);
+    } else if (is(r, 1, "changes")) {
+        ph_view_changes(page);
     } else if (is(r, 1, "compare")) {
         ph_view_compare(page);
     } else if (is(r, 2, "insurers")) {
@@ -375,6 +393,11 @@ static void send_page(struct ph_page *page)
 
 void ph_pages_dispatch(struct ph_request *req)
 {
+    /* Every list page's CSV twin (exports.h). */
+    if (ph_exports_is_page_csv(req->path)) {
+        ph_exports_page_csv(req);
+        return;
+    }
     struct route r;
     bool routed = split_route(req->path, &r);
     struct ph_page page = {

@@ -112,5 +112,7 @@ void ph_view_compare(struct ph_page *page);
 void ph_view_insurer(struct ph_page *page, const char *id_text);
 void ph_view_settings(struct ph_page *page);
 void ph_view_static(struct ph_page *page, const char *which); /* accessibility, help, help-choose */
+void ph_view_document(struct ph_page *page, const char *document_no, int64_t version); /* 0: latest */
+void ph_view_disclosures(struct ph_page *page);
 
 #endif

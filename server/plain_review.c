@@ -50,3 +50,16 @@ int ph_plain_review_product(const json_t *product, json_t *warnings)
                 &lowest);
     return lowest;
 }
+
+int ph_plain_review_document(const json_t *document, json_t *warnings)
+{
+    const char *type = json_string_value(json_object_get(document, "type"));
+    if (type == NULL || (strcmp(type, "prospectus") != 0 && strcmp(type, "notice") != 0))
+        return 100;
+    const struct ph_glossary *glossary = NULL;
+    if (ph_glossary_default(&glossary) != PH_GLOSSARY_OK)
+        return -1;
+    int lowest = 100;
+    review_text(glossary, json_string_value(json_object_get(document, "content")), "content", warnings, &lowest);
+    return lowest;
+}

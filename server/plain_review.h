@@ -19,4 +19,10 @@
  * or -1 when the glossary cannot be loaded (then nothing is appended). */
 int ph_plain_review_product(const json_t *product, json_t *warnings);
 
+/* The same for a document body that citizens read: a prospectus (产品说明书)
+ * or a notice (公告); terms, rate tables and reports are formal texts and
+ * are not checked. The checker itself bounds the findings of a long text
+ * (the first long sentences, then one finding counting the rest). */
+int ph_plain_review_document(const json_t *document, json_t *warnings);
+
 #endif

@@ -37,6 +37,9 @@ struct ph_server_config {
 
 #define PH_BODY_MAX_BYTES       (1024 * 1024)
 #define PH_BATCH_BODY_MAX_BYTES (16 * 1024 * 1024)
+/* A document's content is at most 512 KB; escaped in JSON it can be up to
+ * six times that (\uXXXX), plus the other fields. */
+#define PH_DOCUMENT_BODY_MAX_BYTES (4 * 1024 * 1024)
 
 struct ph_server {
     struct ph_server_config config;
@@ -48,6 +51,7 @@ struct ph_server {
     int access_log_fd; /* -1: no access log */
     struct ph_search_cache *search_cache; /* shared by the workers; NULL: off */
     struct ph_templates *templates;       /* public/templates, read at start-up */
+    struct ph_filing_schema *filing_schema; /* public/schema/filing.xsd, compiled at start-up (filing.h) */
     struct ph_checkpoint_key log_key;     /* signs checkpoints (log.c) */
 };
 
@@ -113,11 +117,60 @@ struct ph_search_query;
 void ph_read_search_params(const struct ph_request *req, struct ph_search_params *params,
                            struct ph_search_query *query, struct ph_problems *problems);
 
+/* The document search's filters' storage (api.c), for a struct
+ * ph_document_query to point into. */
+struct ph_document_params {
+    char text[SEARCH_QUERY_MAX_BYTES + 1];
+    char type[SEARCH_VALUE_MAX_BYTES];
+    char category[SEARCH_VALUE_MAX_BYTES];
+    char region[SEARCH_VALUE_MAX_BYTES];
+    char date_from[SEARCH_VALUE_MAX_BYTES];
+    char date_to[SEARCH_VALUE_MAX_BYTES];
+    char registration_no[SEARCH_VALUE_MAX_BYTES];
+};
+struct ph_document_query;
+/* Fills a document query from the query string (q, type, category,
+ * region, date_from, date_to, registration_no, insurer, sort, page,
+ * per_page); a problem for every value not even of the right type. */
+void ph_read_document_params(const struct ph_request *req, struct ph_document_params *params,
+                             struct ph_document_query *query, struct ph_problems *problems);
+/* The same, then ph_document_query_check: true when the query is usable,
+ * else the problems say why (the caller answers 400). */
+bool ph_document_query_from_request(const struct ph_request *req, struct ph_document_params *params,
+                                    struct ph_document_query *query, struct ph_problems *problems);
+
+/* api.c's routing helpers, shared with api_documents.c. */
+bool ph_api_method_allowed(struct ph_request *req, const char *allow); /* else 405 (or OPTIONS) sent */
+bool ph_api_is_get(const struct ph_request *req);                      /* GET or HEAD */
+void ph_api_not_found(struct ph_request *req);
+bool ph_api_parse_positive_id(const char *text, int64_t *out);
+
+/* api_documents.c: /api/v1/documents... (parts = the path after /api/v1/)
+ * and /api/v1/products/{no}/documents. */
+void ph_api_documents(struct ph_request *req, const char *const *parts, size_t count);
+void ph_api_product_documents(struct ph_request *req, const char *registration_no);
+
 /* Sends a page (HTML, or the JSON twin of a page) the same way, with
  * Vary: Cookie (the display mode changes the HTML); allow is sent as the
  * Allow header of a 405. */
 void ph_respond_page_bytes(struct ph_request *req, int status, const char *content_type, const char *bytes,
                            size_t len, bool cacheable, const char *allow);
+
+/* Starts a streamed 200 answer of unknown length (Transfer-Encoding:
+ * chunked), with the security headers. With an etag (a validator the
+ * caller derived from the registry's state and the request, since the
+ * bytes are not known yet) the answer is cacheable like the others and a
+ * matching If-None-Match gets 304; without one it is no-store.
+ * disposition (may be NULL) is sent as Content-Disposition. Returns true
+ * when the caller must now send the body with ph_respond_stream_chunk and
+ * end it with ph_respond_stream_end; false when the answer is already
+ * complete (304, or HEAD). */
+bool ph_respond_stream_begin(struct ph_request *req, const char *content_type, const char *disposition,
+                             const char *etag, int64_t last_change_unix);
+/* One chunk (len 0 sends nothing); false when the client has gone away. */
+bool ph_respond_stream_chunk(struct ph_request *req, const void *bytes, size_t len);
+/* The last, empty chunk. */
+void ph_respond_stream_end(struct ph_request *req);
 
 /* 303 See Other to a local path, optionally setting one cookie. */
 void ph_respond_see_other(struct ph_request *req, const char *location, const char *set_cookie);
@@ -134,6 +187,14 @@ void ph_respond_options(struct ph_request *req, const char *allow);
 
 /* 405 with an Allow header. */
 void ph_respond_method_not_allowed(struct ph_request *req, const char *allow);
+
+/* Reads the request body, at most max_bytes (a chunked body, length -1,
+ * is read up to the cap plus one byte to tell). On success returns 0 and
+ * *out (NUL-terminated, caller frees; may be empty) with *out_len; on
+ * failure 413 (body_too_large) or 500 (internal) with the problem added.
+ * limit_note follows the byte cap in the message ("" or "（8 MiB）"). */
+int ph_read_body(struct ph_request *req, size_t max_bytes, const char *limit_note, char **out,
+                 size_t *out_len, struct ph_problems *problems);
 
 /* Reads and parses a JSON request body of at most max_bytes. On failure
  * returns the HTTP status to answer (400, 413, 415) with the problem

@@ -3,7 +3,8 @@
  * HTTP, trusting nothing but the log's verifier key the caller gives:
  *
  *   puhui verify --server http://HOST:PORT --vkey VKEY [--checkpoint FILE]
- *                [--product REGISTRATION_NO [--version N]] [--save FILE]
+ *                [--product REGISTRATION_NO | --document DOCUMENT_NO [--version N]]
+ *                [--save FILE]
  *
  *  1. the current checkpoint (/log/checkpoint) is signed by VKEY;
  *  2. with --checkpoint, an earlier saved checkpoint is signed by VKEY too
@@ -12,6 +13,10 @@
  *  3. with --product, the product version's log leaf (/log/leaves/{i}, its
  *     exact bytes hashed here) is in the signed tree (inclusion proof, RFC
  *     9162 2.1.3) and records the same body_sha256 as the version shows;
+ *     With --document, the same for a document version, whose fingerprint
+ *     is computed here as the SHA-256 of the exact bytes the registry
+ *     serves at .../content: a registry that served other text than it
+ *     logged is caught;
  *  4. with --save, the current checkpoint is written to FILE for next time.
  * Prints one line per check; exit 0 when all hold, 1 when one fails, 2 on
  * usage or network errors.
@@ -133,15 +138,58 @@ static bool read_file(const char *path, char *buf, size_t size, size_t *len)
     return whole;
 }
 
+/* The record's log leaf (its log_index) records `fingerprint` and is in the
+ * signed tree `now`. Returns the number of failed checks (0..2). */
+static int check_leaf(const struct target *t, const struct ph_checkpoint *now, const json_t *record,
+                      const char *fingerprint, const char *what, const char *field)
+{
+    json_int_t index = json_integer_value(json_object_get(record, "log_index"));
+    char path[160];
+    snprintf(path, sizeof path, "/log/leaves/%lld", (long long)index);
+    json_t *leaf = record != NULL ? get_json(t, path) : NULL;
+    /* The leaf's bytes are hashed here: a stored hash is not trusted. */
+    const char *data_b64 = json_string_value(json_object_get(leaf, "data_base64"));
+    size_t data_max = data_b64 != NULL ? strlen(data_b64) : 0;
+    unsigned char *data = malloc(data_max + 1);
+    size_t data_len = 0;
+    bool decoded = data != NULL && data_b64 != NULL &&
+                   sodium_base642bin(data, data_max + 1, data_b64, data_max, NULL, &data_len, NULL,
+                                     sodium_base64_VARIANT_ORIGINAL) == 0;
+    uint8_t leaf_hash[PH_MERKLE_HASH_SIZE];
+    if (decoded) {
+        ph_merkle_leaf_hash(data, data_len, leaf_hash);
+        data[data_len] = '\0';
+    }
+    char line[160];
+    bool records = decoded && fingerprint != NULL && strstr((const char *)data, fingerprint) != NULL;
+    snprintf(line, sizeof line, "the %s's log leaf records its content fingerprint (%s)", what, field);
+    int failures = report(records, line);
+    snprintf(path, sizeof path, "/log/proof/inclusion?index=%lld&size=%llu", (long long)index,
+             (unsigned long long)now->size);
+    json_t *answer = decoded ? get_json(t, path) : NULL;
+    struct ph_merkle_proof proof;
+    bool included = answer != NULL && proof_from(json_object_get(answer, "proof"), &proof) &&
+                    ph_merkle_verify_inclusion(leaf_hash, (uint64_t)index, now->size, &proof, now->root) ==
+                        PH_MERKLE_OK;
+    snprintf(line, sizeof line, "the %s's leaf is in the signed log", what);
+    failures += report(included, line);
+    free(data);
+    json_decref(answer);
+    json_decref(leaf);
+    return failures;
+}
+
 int ph_verify_main(int argc, char **argv)
 {
-    const char *server = NULL, *vkey = NULL, *saved = NULL, *product = NULL, *version = NULL, *save = NULL;
+    const char *server = NULL, *vkey = NULL, *saved = NULL, *product = NULL, *document = NULL, *version = NULL,
+               *save = NULL;
     for (int i = 1; i < argc; i++) {
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         const char **slot = strcmp(argv[i], "--server") == 0       ? &server
                             : strcmp(argv[i], "--vkey") == 0       ? &vkey
                             : strcmp(argv[i], "--checkpoint") == 0 ? &saved
                             : strcmp(argv[i], "--product") == 0    ? &product
+                            : strcmp(argv[i], "--document") == 0   ? &document
                             : strcmp(argv[i], "--version") == 0    ? &version
                             : strcmp(argv[i], "--save") == 0       ? &save
                                                                    : NULL;
@@ -204,37 +252,32 @@ int ph_verify_main(int argc, char **argv)
         snprintf(path, sizeof path, "/api/v1/products/%.40s%s%.12s", product, version ? "/versions/" : "",
                  version ? version : "");
         json_t *p = get_json(&t, path);
-        json_int_t index = json_integer_value(json_object_get(p, "log_index"));
-        const char *body_sha = json_string_value(json_object_get(p, "body_sha256"));
-        snprintf(path, sizeof path, "/log/leaves/%lld", (long long)index);
-        json_t *leaf = p != NULL ? get_json(&t, path) : NULL;
-        /* The leaf's bytes are hashed here: a stored hash is not trusted. */
-        const char *data_b64 = json_string_value(json_object_get(leaf, "data_base64"));
-        size_t data_max = data_b64 != NULL ? strlen(data_b64) : 0;
-        unsigned char *data = malloc(data_max + 1);
-        size_t data_len = 0;
-        bool decoded = data != NULL && data_b64 != NULL &&
-                       sodium_base642bin(data, data_max + 1, data_b64, data_max, NULL, &data_len, NULL,
-                                         sodium_base64_VARIANT_ORIGINAL) == 0;
-        uint8_t leaf_hash[PH_MERKLE_HASH_SIZE];
-        if (decoded)
-            ph_merkle_leaf_hash(data, data_len, leaf_hash);
-        if (decoded)
-            data[data_len] = '\0';
-        bool records = decoded && body_sha != NULL && strstr((const char *)data, body_sha) != NULL;
-        failures += report(records, "the product version's log leaf records its content fingerprint (body_sha256)");
-        snprintf(path, sizeof path, "/log/proof/inclusion?index=%lld&size=%llu", (long long)index,
-                 (unsigned long long)now.size);
-        json_t *answer = decoded ? get_json(&t, path) : NULL;
-        struct ph_merkle_proof proof;
-        bool included = answer != NULL && proof_from(json_object_get(answer, "proof"), &proof) &&
-                        ph_merkle_verify_inclusion(leaf_hash, (uint64_t)index, now.size, &proof, now.root) ==
-                            PH_MERKLE_OK;
-        failures += report(included, "the product version's leaf is in the signed log");
-        free(data);
-        json_decref(answer);
-        json_decref(leaf);
+        failures += check_leaf(&t, &now, p, json_string_value(json_object_get(p, "body_sha256")), "product version",
+                               "body_sha256");
         json_decref(p);
+    }
+
+    if (signed_ok && document != NULL) {
+        char path[160];
+        snprintf(path, sizeof path, "/api/v1/documents/%.40s%s%.12s", document, version ? "/versions/" : "",
+                 version ? version : "");
+        json_t *d = get_json(&t, path);
+        /* The fingerprint is computed here from the bytes the registry
+         * serves, not taken from its JSON. */
+        snprintf(path, sizeof path, "/api/v1/documents/%.40s/versions/%lld/content", document,
+                 (long long)json_integer_value(json_object_get(d, "version")));
+        char *bytes = NULL;
+        size_t len = 0;
+        char sha[65] = "";
+        if (d != NULL && http_get(&t, path, &bytes, &len) == 200) {
+            unsigned char digest[crypto_hash_sha256_BYTES];
+            crypto_hash_sha256(digest, (const unsigned char *)bytes, len);
+            sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+        }
+        free(bytes);
+        failures += report(sha[0] != '\0', "the document version's text is downloaded and hashed");
+        failures += check_leaf(&t, &now, d, sha[0] != '\0' ? sha : NULL, "document version", "content_sha256");
+        json_decref(d);
     }
 
     if (signed_ok && save != NULL) {

@@ -13,6 +13,7 @@
 #include "registry/search.h"
 #include "server/pages.h"
 #include "server/server.h"
+#include "server/views_internal.h"
 
 /* --- the plain words for a product's figures -------------------------------- */
 
@@ -243,7 +244,7 @@ static json_t *browse_links(const char *kind, const struct ph_enum *e, const jso
     return links;
 }
 
-static json_t *province_options(const char *selected)
+json_t *ph_view_province_options(const char *selected)
 {
     json_t *options = json_array();
     for (size_t i = 0; i < ph_region_province_count(); i++) {
@@ -280,7 +281,7 @@ void ph_view_home(struct ph_page *page)
     json_t *facets = json_object_get(all, "facets");
     json_object_set_new(v, "categories", browse_links("category", &ph_enum_category, json_object_get(facets, "category")));
     json_object_set_new(v, "groups", browse_links("group", &ph_enum_target_group, json_object_get(facets, "group")));
-    json_object_set_new(v, "provinces", province_options(NULL));
+    json_object_set_new(v, "provinces", ph_view_province_options(NULL));
     static const char *const guide[] = {
         "先看谁能买：年龄和地区要合适。",
         "再看每年要交多少钱，最多能赔多少钱。",
@@ -334,7 +335,7 @@ static const char *sort_options_names[] = {"relevance", "premium", "name", "newe
 static const char *sort_options_labels[] = {"最相关的在前", "每年交的钱从少到多", "按名称拼音", "最新登记的在前"};
 
 /* The page's link with one parameter changed (paging), keeping the rest. */
-static void page_link(const struct ph_request *req, int page_number, char *out, size_t size)
+void ph_view_page_link(const struct ph_request *req, int page_number, char *out, size_t size)
 {
     const char *qs = req->info->query_string ? req->info->query_string : "";
     char uri[600];
@@ -539,7 +540,7 @@ void ph_view_search(struct ph_page *page, const char *browse_kind, const char *b
     json_t *facets = result ? json_object_get(result, "facets") : NULL;
     json_object_set_new(form, "categories", enum_options(&ph_enum_category, json_object_get(facets, "category"), query.category));
     json_object_set_new(form, "groups", enum_options(&ph_enum_target_group, json_object_get(facets, "group"), query.group));
-    json_object_set_new(form, "provinces", province_options(query.region));
+    json_object_set_new(form, "provinces", ph_view_province_options(query.region));
     static const char *const pre_labels[3] = {"都可以", "", ""};
     json_t *pre = json_array();
     json_array_append_new(pre, json_pack("{s:s, s:s, s:b, s:s}", "value", "", "label", pre_labels[0], "checked",
@@ -608,21 +609,7 @@ void ph_view_search(struct ph_page *page, const char *browse_kind, const char *b
         }
         if (applied_text[0] != '\0')
             json_object_set_new(v, "applied_note", json_string(applied_text));
-        int pages = (int)((total + query.per_page - 1) / query.per_page);
-        if (pages > 1) {
-            json_t *paging = json_object();
-            json_object_set_new(paging, "text", json_sprintf("第 %d 页，共 %d 页", query.page, pages));
-            char link[PH_SEARCH_QUERY_MAX_CHARS * 12 + 256];
-            if (query.page > 1) {
-                page_link(page->req, query.page - 1, link, sizeof link);
-                json_object_set_new(paging, "previous", json_string(link));
-            }
-            if (query.page < pages) {
-                page_link(page->req, query.page + 1, link, sizeof link);
-                json_object_set_new(paging, "next", json_string(link));
-            }
-            json_object_set_new(v, "paging", paging);
-        }
+        ph_view_set_paging(page, total, query.page, query.per_page);
         json_decref(result);
     }
     ph_problems_release(&problems);
@@ -698,4 +685,35 @@ void ph_view_static(struct ph_page *page, const char *which)
         return;
     }
     ph_page_not_found(page, "没有这个帮助页。");
+}
+
+/* --- shared with the document pages (server/views_internal.h) --------------- */
+
+void ph_view_set_paging(struct ph_page *page, int64_t total, int page_number, int per_page)
+{
+    int pages = (int)((total + per_page - 1) / per_page);
+    if (pages <= 1)
+        return;
+    json_t *paging = json_object();
+    json_object_set_new(paging, "text", json_sprintf("第 %d 页，共 %d 页", page_number, pages));
+    char link[PH_SEARCH_QUERY_MAX_CHARS * 12 + 256];
+    if (page_number > 1) {
+        ph_view_page_link(page->req, page_number - 1, link, sizeof link);
+        json_object_set_new(paging, "previous", json_string(link));
+    }
+    if (page_number < pages) {
+        ph_view_page_link(page->req, page_number + 1, link, sizeof link);
+        json_object_set_new(paging, "next", json_string(link));
+    }
+    json_object_set_new(page->view, "paging", paging);
+}
+
+void ph_view_enum_value_label(const struct ph_enum *e, size_t index, char *out, size_t size)
+{
+    value_label(e, index, out, size);
+}
+
+const char *ph_view_category_plain(const char *code)
+{
+    return category_short(code);
 }

@@ -28,6 +28,7 @@
 #include "registry/estimate.h"
 #include "registry/rules.h"
 #include "server/server.h"
+#include "server/views_internal.h"
 
 #define FACT_VALUE_MAX_BYTES (16u << 10) /* claim.how + 20 documents fit many times over */
 #define REGIONS_SHOWN_MAX    10          /* "杭州、宁波……等 37 个地方" past this */
@@ -778,6 +779,36 @@ static json_t *buy_json(struct ph_page *page, const json_t *product, bool on_sal
     return buy;
 }
 
+json_t *ph_view_version_list(struct ph_page *page, const json_t *versions, const char *base, const char *date_key,
+                             const char *first_reason, int64_t this_version, int64_t latest)
+{
+    json_t *items = json_array();
+    size_t i;
+    const json_t *v;
+    json_array_foreach (versions, i, v) {
+        int64_t n = json_integer_value(json_object_get(v, "version"));
+        char href[128];
+        if (n == latest)
+            snprintf(href, sizeof href, "%s", base);
+        else
+            snprintf(href, sizeof href, "%s/versions/%lld", base, (long long)n);
+        const char *reason = string_at(v, "change_reason");
+        json_t *item = json_pack("{s:I, s:s, s:o, s:b, s:b}", "version", (json_int_t)n, "href", href, "date",
+                                 date_json(string_at(v, date_key)), "is_this", n == this_version, "is_latest",
+                                 n == latest);
+        json_object_set_new(item, "change_reason",
+                            glossed(page, reason != NULL ? reason : (n == 1 ? first_reason : "没有写原因")));
+        /* The difference from the version before (server/views_history.c). */
+        char diff_href[160];
+        snprintf(diff_href, sizeof diff_href, "%s/diff?from=%lld&to=%lld", base, (long long)(n - 1), (long long)n);
+        json_object_set_new(item, "diff", n >= 2 ? json_pack("{s:s, s:I, s:I}", "href", diff_href, "from",
+                                                             (json_int_t)(n - 1), "to", (json_int_t)n)
+                                                 : json_null());
+        json_array_append_new(items, item);
+    }
+    return items;
+}
+
 static json_t *versions_json(struct ph_page *page, const char *regno, int64_t this_version, int64_t latest)
 {
     json_t *versions = NULL;
@@ -785,26 +816,12 @@ static json_t *versions_json(struct ph_page *page, const char *regno, int64_t th
     ph_problems_init(&problems);
     ph_status st = ph_product_versions(page->reg, regno, &versions, &problems);
     ph_problems_release(&problems);
-    json_t *items = json_array();
     if (st != PH_OK)
-        return items;
-    size_t i;
-    const json_t *v;
-    json_array_foreach (json_object_get(versions, "items"), i, v) {
-        int64_t n = json_integer_value(json_object_get(v, "version"));
-        char href[96];
-        if (n == latest)
-            snprintf(href, sizeof href, "/products/%s", regno);
-        else
-            snprintf(href, sizeof href, "/products/%s/versions/%lld", regno, (long long)n);
-        const char *reason = string_at(v, "change_reason");
-        json_t *item = json_pack("{s:I, s:s, s:o, s:b, s:b}", "version", (json_int_t)n, "href", href, "date",
-                                 date_json(string_at(v, "created_at")), "is_this", n == this_version,
-                                 "is_latest", n == latest);
-        json_object_set_new(item, "change_reason",
-                            glossed(page, reason != NULL ? reason : (n == 1 ? "第一次登记" : "没有写原因")));
-        json_array_append_new(items, item);
-    }
+        return json_array();
+    char base[64];
+    snprintf(base, sizeof base, "/products/%s", regno);
+    json_t *items = ph_view_version_list(page, json_object_get(versions, "items"), base, "created_at", "第一次登记",
+                                         this_version, latest);
     json_decref(versions);
     return items;
 }
@@ -916,10 +933,14 @@ void ph_view_product(struct ph_page *page, const char *registration_no, int64_t 
     if (this_version != latest) {
         char latest_href[64];
         snprintf(latest_href, sizeof latest_href, "/products/%s", regno);
+        char diff_href[128];
+        snprintf(diff_href, sizeof diff_href, "/products/%s/diff?from=%lld&to=%lld", regno,
+                 (long long)this_version, (long long)latest);
         json_object_set_new(view, "old_version",
-                            json_pack("{s:I, s:I, s:s, s:o}", "version", (json_int_t)this_version,
+                            json_pack("{s:I, s:I, s:s, s:o, s:{s:s}}", "version", (json_int_t)this_version,
                                       "latest_version", (json_int_t)latest, "latest_href", latest_href,
-                                      "date", date_json(string_at(product, "version_created_at"))));
+                                      "date", date_json(string_at(product, "version_created_at")),
+                                      "diff", "href", diff_href));
     } else {
         json_object_set_new(view, "old_version", json_null());
     }
@@ -946,6 +967,9 @@ void ph_view_product(struct ph_page *page, const char *registration_no, int64_t 
                                   insurer_hotline != NULL ? insurer_hotline : string_at(product, "hotline"),
                                   "regulator_hotline", REGULATOR_HOTLINE));
     json_object_set_new(view, "versions", versions_json(page, regno, this_version, latest));
+    json_t *documents = ph_view_product_documents(page, regno);
+    json_object_set_new(view, "has_documents", json_boolean(json_array_size(documents) > 0));
+    json_object_set_new(view, "documents", documents);
     json_object_set_new(view, "record",
                         json_pack("{s:s, s:I, s:O, s:s?, s:o, s:o}", "registration_no", regno, "version",
                                   (json_int_t)this_version, "log_index",
@@ -1792,4 +1816,61 @@ void ph_view_insurer(struct ph_page *page, const char *id_text)
     json_object_set_new(view, "products", products);
     json_object_set_new(view, "regulator_hotline", json_string(REGULATOR_HOTLINE));
     json_decref(insurer);
+}
+
+/* --- shared with the history pages (server/views_internal.h) -------------------------------- */
+
+size_t ph_view_fact_count(void)
+{
+    return FACT_COUNT;
+}
+
+const char *ph_view_fact_key(size_t index)
+{
+    return index < FACT_COUNT ? FACTS[index].key : NULL;
+}
+
+const char *ph_view_fact_label(size_t index)
+{
+    return index < FACT_COUNT ? FACTS[index].label : NULL;
+}
+
+json_t *ph_view_glossed(struct ph_page *page, const char *text)
+{
+    return glossed(page, text);
+}
+
+json_t *ph_view_date(const char *text)
+{
+    return date_json(text);
+}
+
+bool ph_view_china_date(const char *text, char out[16])
+{
+    return china_date(text, out);
+}
+
+bool ph_view_digits(const char *text, size_t count, int64_t *out)
+{
+    return digits_at(text, count, out);
+}
+
+void ph_view_yuan_text(double yuan, char *buf, size_t size)
+{
+    yuan_text(yuan, buf, size);
+}
+
+void ph_view_percent_text(double pct, char *buf, size_t size)
+{
+    percent_text(pct, buf, size);
+}
+
+json_t *ph_view_load_product(struct ph_page *page, const char *registration_no, int64_t version)
+{
+    return load_product(page, registration_no, version);
+}
+
+json_t *ph_view_name_words(struct ph_page *page, const char *const *names, size_t count)
+{
+    return name_words(page, names, count);
 }

@@ -12,7 +12,7 @@ build="$root/build-fuzz"
 seconds=${FUZZ_SECONDS:-30}
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(search_query fold template html_check)
+  targets=(search_query fold template html_check filing)
 fi
 
 if ! command -v clang >/dev/null; then
@@ -37,7 +37,10 @@ for t in "${targets[@]}"; do
   echo "== fuzz: $t for ${seconds}s ($(find "$seeds" -type f | wc -l) seeds)"
   # -timeout: one input slower than 10 s is a failure (a hang, or
   # backtracking); -rss_limit_mb bounds memory.
-  if "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+  # A whole XML filing with its documents is longer than the other inputs.
+  max_len=4096
+  [ "$t" = filing ] && max_len=16384
+  if "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
       -print_final_stats=1 -artifact_prefix="$findings/" "$work" >"$log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$log" | tr '\n' ' ' || true
     echo

@@ -424,6 +424,22 @@ class Env(object):
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+DEMO_KEY_RE = re.compile(r"demo API key for insurer (\d+) \([^)]*\): (\S+)")
+
+
+def start_demo(cls):
+    """For a unittest class's setUpClass: a fresh Env with `puhui serve --demo`
+    as cls.env, cls.srv and cls.port (cleaned up with the class). Returns the
+    demo insurers' API keys printed at start-up, {insurer_id: key}."""
+    cls.env = Env()
+    cls.addClassCleanup(cls.env.cleanup)
+    cls.srv = cls.env.start_server(extra=["--demo"])
+    cls.port = cls.srv.port
+    with open(cls.srv.stderr_path, "rb") as f:
+        err = f.read().decode("utf-8", "replace")
+    return {int(i): k for i, k in DEMO_KEY_RE.findall(err)}
+
+
 # ---------------------------------------------------------------------------
 # product bodies
 # ---------------------------------------------------------------------------

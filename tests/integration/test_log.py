@@ -178,6 +178,26 @@ class TestLog(LogBase):
 class TestVerifyFromOutside(LogBase):
     """puhui verify, and rewriting the database behind the server's back."""
 
+    def test_verify_a_document(self):
+        # A document version is checked against its bytes as served: their
+        # SHA-256, computed by verify, must be what the version's leaf records.
+        no = self.get("/api/v1/documents?sort=newest&per_page=1").json["items"][0]["document_no"]
+        rc, out = self.verify("--document", no, "--version", "1")
+        self.assertEqual(rc, 0, out)
+        self.assertIn("ok   the document version's log leaf records its content fingerprint", out)
+        self.assertIn("ok   the document version's leaf is in the signed log", out)
+        # The text is rewritten in the database (the guarding triggers dropped
+        # first): the registry now serves other bytes than it logged.
+        db = sqlite3.connect(self.srv.db)
+        db.execute("DROP TRIGGER document_versions_no_update")
+        db.execute("UPDATE document_versions SET content = CAST(CAST(content AS TEXT) || '（已删改）' AS BLOB)"
+                   " WHERE version = 1 AND document_id = (SELECT id FROM documents WHERE document_no = ?)", (no,))
+        db.commit()
+        db.close()
+        rc, out = self.verify("--document", no, "--version", "1")
+        self.assertEqual(rc, 1, out)
+        self.assertIn("FAIL the document version's log leaf records its content fingerprint", out)
+
     def test_verify_detects_rewritten_rows(self):
         saved = os.path.join(self.env.dir, "saved.checkpoint")
         rc, out = self.verify("--save", saved, "--product", "PH-2026-000001")

@@ -152,10 +152,7 @@ class PagesBase(unittest.TestCase):
     maxDiff = None
     @classmethod
     def setUpClass(cls):
-        cls.env = H.Env()
-        cls.addClassCleanup(cls.env.cleanup)
-        cls.srv = cls.env.start_server(extra=["--demo"])
-        cls.port = cls.srv.port
+        H.start_demo(cls)
 
     def get(self, path, **kw):
         return H.http_request(self.port, "GET", path, **kw)

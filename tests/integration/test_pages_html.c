@@ -235,9 +235,27 @@ static const struct page_case pages[] = {
     {"GET", "/accessibility", 200, true},
     {"GET", "/help", 200, true},
     {"GET", "/help/choose", 200, true},
+    {"GET", "/documents/PD-2026-000001", 200, false}, /* the insurer's text: not our words */
+    {"GET", "/documents/PD-2026-000001/versions/1", 200, false},
+    {"GET", "/disclosures", 200, false}, /* lists insurers' document titles and texts */
+    {"GET", "/disclosures?q=%E8%B4%B9%E7%8E%87&type=notice", 200, false}, /* 费率 */
+    {"GET", "/disclosures?date_from=2026-13-01", 400, true},
+    {"GET", "/documents/PD-2099-999999", 404, true},
     {"GET", "/no-such-page", 404, true},
     {"GET", "/products/PH-2099-999999", 404, true},
     {"GET", "/products/PH-2026-000001/versions/99", 404, true},
+    /* History (issue 5): version differences and what changed. */
+    {"GET", "/products/PH-2026-000002/diff", 200, true},
+    {"GET", "/products/PH-2026-000001/diff?from=1&to=3", 200, true},
+    {"GET", "/products/PH-2026-000002/diff?from=abc", 400, true},
+    {"GET", "/products/PH-2026-000002/diff?from=1&to=9", 404, true},
+    {"GET", "/documents/PD-2026-000001/diff", 200, true},
+    {"GET", "/changes", 200, true},
+    {"GET", "/changes?kind=rate_change", 200, true},
+    {"GET", "/changes?kind=withdrawal&per_page=100", 200, true},
+    {"GET", "/changes?kind=document&per_page=20", 200, true},
+    {"GET", "/changes?per_page=100&page=2", 200, true},
+    {"GET", "/changes?date_from=2026-13-45&kind=x", 400, true},
     {"POST", "/search", 405, true},
     {"GET", "/products/{hostile}", 200, false},
     {"GET", "/search?q=%3Cscript%3E%22", 200, false},

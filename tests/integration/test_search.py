@@ -8,7 +8,6 @@ total of the same search with that value as a filter, and hostile text must neve
 
 import json
 import os
-import re
 import sys
 import unittest
 import urllib.parse
@@ -18,7 +17,6 @@ import harness as H  # noqa: E402
 
 SEARCH = "/api/v1/products"
 FACETS = ("category", "group", "preexisting", "questionnaire", "insurer", "on_sale")
-KEY_RE = re.compile(r"demo API key for insurer (\d+) \([^)]*\): (\S+)")
 # What a search answer may say about itself; anything mentioning the engine is a leak.
 ENGINE_WORDS = ("fts5", "syntax error", "no such column", "malformed match", "unterminated string", "sqlite_")
 
@@ -76,13 +74,7 @@ class SearchBase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.env = H.Env()
-        cls.addClassCleanup(cls.env.cleanup)
-        cls.srv = cls.env.start_server(extra=["--demo"])
-        cls.port = cls.srv.port
-        with open(cls.srv.stderr_path, "rb") as f:
-            err = f.read().decode("utf-8", "replace")
-        cls.keys = [(int(i), k) for i, k in KEY_RE.findall(err)]
+        cls.keys = sorted(H.start_demo(cls).items())
         r = H.http_request(cls.port, "GET", qs(per_page=100))
         if r.status != 200 or not isinstance(r.json, dict):
             raise AssertionError("search of everything failed: %r" % r)

@@ -39,6 +39,7 @@ BIN = os.environ.get("PUHUI_BIN", os.path.join(ROOT, "build", "puhui"))
 RECALL_BAR = 0.95
 FILTER_KEYS = ("category", "group", "region", "age", "premium_max", "preexisting",
                "questionnaire", "insurer", "on_sale")
+DOC_FILTER_KEYS = ("type", "category", "region", "insurer", "date_from", "date_to")
 
 # Chinese names of the enumerations, as in registry/rules.c: the baselines index them
 # (the product JSON carries only the codes).
@@ -184,12 +185,37 @@ def load_products(base):
     return year, products, insurers
 
 
-def resolve_names(queries, products):
+def load_documents(base):
+    """Every document's latest version (GET /api/v1/documents, then each one with its
+    text, for the baselines), newest first."""
+    docs = []
+    page = 1
+    while True:
+        status, data, _ = http_get(base, "/api/v1/documents", {"per_page": "100", "page": str(page), "sort": "newest"})
+        if status != 200 or not isinstance(data, dict):
+            raise Unavailable("GET /api/v1/documents answered %s" % status)
+        for item in data.get("items", []):
+            st, doc, _ = http_get(base, "/api/v1/documents/" + item["document_no"])
+            if st != 200:
+                raise Unavailable("GET /api/v1/documents/%s answered %s" % (item["document_no"], st))
+            docs.append(doc)
+        if page * 100 >= data.get("total", 0):
+            return docs
+        page += 1
+
+
+def resolve_names(queries, products, documents=()):
+    """Product names and document titles (queries with "target": "documents") to their
+    numbers; both must be unique."""
     by_name = {}
     for p in products:
         if p["name"] in by_name:
             raise Unavailable("two products are called %s" % p["name"])
         by_name[p["name"]] = p["registration_no"]
+    for d in documents:
+        if d["title"] in by_name:
+            raise Unavailable("two documents (or a document and a product) are called %s" % d["title"])
+        by_name[d["title"]] = d["document_no"]
     unknown = sorted({n for q in queries for n in q["must_top5"] + q.get("relevant", [])
                       if n not in by_name})
     if unknown:
@@ -204,11 +230,15 @@ def insurer_id(name, insurers):
     raise Unavailable("no insurer called %s" % name)
 
 
-def api_filters(filters, insurers):
-    """relevance.json filters -> query parameters of GET /api/v1/products."""
+def is_doc(q):
+    return q.get("target") == "documents"
+
+
+def api_filters(filters, insurers, documents=False):
+    """relevance.json filters -> query parameters of GET /api/v1/products (or documents)."""
     params = []
     for key, value in (filters or {}).items():
-        if key not in FILTER_KEYS:
+        if key not in (DOC_FILTER_KEYS if documents else FILTER_KEYS):
             raise Unavailable("unknown filter %r" % key)
         if key == "insurer":
             value = insurer_id(value, insurers)
@@ -233,15 +263,17 @@ def run_ours(base, queries, insurers):
         raise Unavailable("GET /api/v1/products?q=意外 answered %s: the search API is not there yet" % status)
     runs = []
     for q in queries:
-        params = [("q", q["q"])] + api_filters(q.get("filters"), insurers)
-        st5, d5, t5 = http_get(base, "/api/v1/products", params + [("per_page", "5")])
-        st10, d10, t10 = http_get(base, "/api/v1/products", params + [("per_page", "10")])
+        params = [("q", q["q"])] + api_filters(q.get("filters"), insurers, is_doc(q))
+        path = "/api/v1/documents" if is_doc(q) else "/api/v1/products"
+        id_key = "document_no" if is_doc(q) else "registration_no"
+        st5, d5, t5 = http_get(base, path, params + [("per_page", "5")])
+        st10, d10, t10 = http_get(base, path, params + [("per_page", "10")])
         run = {"status": st5}
         if st5 != 200 or st10 != 200 or not isinstance(d5, dict) or not isinstance(d10, dict):
             run.update(top5=[], top10=[], error="HTTP %s/%s: %s" % (st5, st10, json.dumps(d5, ensure_ascii=False)[:300]))
         else:
-            run["top5"] = [i.get("registration_no") for i in d5.get("items", [])][:5]
-            run["top10"] = [i.get("registration_no") for i in d10.get("items", [])][:10]
+            run["top5"] = [i.get(id_key) for i in d5.get("items", [])][:5]
+            run["top10"] = [i.get(id_key) for i in d10.get("items", [])][:10]
             run["total"] = d10.get("total")
             if run["top5"] != run["top10"][:5]:
                 run["warning"] = "per_page=5 and the first 5 of per_page=10 differ"
@@ -298,20 +330,31 @@ def fts_query(text):
     return " ".join(fts_string(t) for t in text.split())
 
 
+def document_text(d):
+    ins = d.get("insurer") or {}
+    return (d.get("title", ""), d.get("content", ""), (d.get("product") or {}).get("name", ""),
+            " ".join(x for x in (ins.get("name"), ins.get("short_name")) if x))
+
+
 class Fts5Baseline:
     COLUMNS = ("name", "insurer", "summary", "covered", "not_covered", "claim_how", "tags")
+    DOC_COLUMNS = ("title", "content", "product", "insurer")
 
-    def __init__(self, tokenizer, products):
+    def __init__(self, tokenizer, products, documents=False):
         self.tokenizer = tokenizer
         self.products = products
         self.how = check_fts5(tokenizer)
-        self.rows = [product_text(p) for p in products]
+        if documents:
+            self.COLUMNS = self.DOC_COLUMNS
+            self.rows = [document_text(d) for d in products]
+        else:
+            self.rows = [product_text(p) for p in products]
         if self.how == "python":
             self.db = sqlite3.connect(":memory:")
             self.db.execute("create virtual table t using fts5(%s, tokenize='%s')"
                             % (", ".join(self.COLUMNS), tokenizer))
-            self.db.executemany("insert into t(rowid, %s) values (?, ?, ?, ?, ?, ?, ?, ?)"
-                                % ", ".join(self.COLUMNS),
+            self.db.executemany("insert into t(rowid, %s) values (?, %s)"
+                                % (", ".join(self.COLUMNS), ", ".join("?" * len(self.COLUMNS))),
                                 [(i + 1,) + r for i, r in enumerate(self.rows)])
         else:
             self.dir = tempfile.mkdtemp(prefix="puhui-fts5-")
@@ -375,18 +418,43 @@ def passes(p, filters, insurers):
     return True
 
 
-def run_baseline(tokenizer, products, queries, insurers):
+def doc_passes(d, filters, insurers, products_by_no):
+    product = products_by_no.get((d.get("product") or {}).get("registration_no"), {})
+    for key, value in (filters or {}).items():
+        if key == "type" and d.get("type") != value:
+            return False
+        if key == "category" and product.get("category") != value:
+            return False
+        if key == "region" and not region_matches(value, product.get("regions", [])):
+            return False
+        if key == "insurer" and (d.get("insurer") or {}).get("id") != insurer_id(value, insurers):
+            return False
+        if key == "date_from" and d.get("published_on", "") < value:
+            return False
+        if key == "date_to" and d.get("published_on", "") > value:
+            return False
+    return True
+
+
+def run_baseline(tokenizer, products, queries, insurers, documents=()):
     base = Fts5Baseline(tokenizer, products)
+    doc_base = Fts5Baseline(tokenizer, list(documents), documents=True) if documents else None
+    products_by_no = {p["registration_no"]: p for p in products}
     runs = []
     for q in queries:
         t0 = time.perf_counter()
+        rows = list(documents) if is_doc(q) else products
+        engine = doc_base if is_doc(q) else base
         if q["q"].strip():
-            hits = base.match(q["q"])
+            hits = engine.match(q["q"])
         else:
-            hits = list(range(len(products)))  # no text: filters only, registration order
-        hits = [i for i in hits if passes(products[i], q.get("filters"), insurers)]
+            hits = list(range(len(rows)))  # no text: filters only, in the listing's order
+        if is_doc(q):
+            hits = [i for i in hits if doc_passes(rows[i], q.get("filters"), insurers, products_by_no)]
+        else:
+            hits = [i for i in hits if passes(rows[i], q.get("filters"), insurers)]
         ms = 1000 * (time.perf_counter() - t0)
-        regnos = [products[i]["registration_no"] for i in hits]
+        regnos = [rows[i]["document_no" if is_doc(q) else "registration_no"] for i in hits]
         runs.append({"status": 200, "top5": regnos[:5], "top10": regnos[:10], "total": len(hits),
                      "ms": round(ms, 3), "fts5_query": fts_query(q["q"])})
     return runs
@@ -619,9 +687,11 @@ def main():
             server.start()
             base = server.base
         year, products, insurers = load_products(base)
-        by_name = resolve_names(queries, products)
-        print("%d queries, %d demo products (PH-%s-000001..%06d), server %s"
-              % (len(queries), len(products), year, len(products), base))
+        documents = load_documents(base) if any(is_doc(q) for q in queries) else []
+        by_name = resolve_names(queries, products, documents)
+        print("%d queries (%d over documents), %d demo products (PH-%s-000001..%06d), %d documents, server %s"
+              % (len(queries), sum(is_doc(q) for q in queries), len(products), year, len(products),
+                 len(documents), base))
 
         results = {}
         if args.compare:
@@ -631,10 +701,12 @@ def main():
             else:
                 print("(our search: GET /api/v1/products?q= answered %s, not there yet)" % status)
             for tok in ("unicode61", "trigram"):
-                results[tok] = evaluate(tok, queries, run_baseline(tok, products, queries, insurers), by_name)
+                results[tok] = evaluate(tok, queries, run_baseline(tok, products, queries, insurers, documents),
+                                        by_name)
         elif args.baseline:
             results[args.baseline] = evaluate(args.baseline, queries,
-                                              run_baseline(args.baseline, products, queries, insurers), by_name)
+                                              run_baseline(args.baseline, products, queries, insurers, documents),
+                                              by_name)
         else:
             results["ours"] = evaluate("ours", queries, run_ours(base, queries, insurers), by_name)
     except Unavailable as e:

@@ -188,11 +188,12 @@ static void test_migrations_set_user_version(void **state)
                                   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN"
                                   " ('insurers', 'solvency_reports', 'api_keys',"
                                   "  'registration_counters', 'products', 'product_versions',"
-                                  "  'log_leaves')"),
-                     7);
-    /* UPDATE, DELETE and REPLACE are refused on the three append-only
-     * tables: versions, log leaves and the log's subtree hashes. */
-    assert_int_equal(test_sql_int(t->reg, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"), 9);
+                                  "  'log_leaves', 'documents', 'document_versions')"),
+                     9);
+    /* UPDATE, DELETE and REPLACE are refused on the four append-only
+     * tables: product and document versions, log leaves and the log's
+     * subtree hashes. */
+    assert_int_equal(test_sql_int(t->reg, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger'"), 12);
     assert_registry_sane(t->reg, 0);
     add_insurer(t, 1);
 
@@ -1711,7 +1712,7 @@ static void test_nested_transactions(void **state)
 /* --- the demo dataset ----------------------------------------------------------------- */
 
 struct demo_counts {
-    size_t insurers, products, versions, reports, withdrawals, suspensions;
+    size_t insurers, products, versions, reports, withdrawals, suspensions, documents, document_versions;
 };
 
 static json_t *demo_dataset(struct demo_counts *c)
@@ -1732,6 +1733,12 @@ static json_t *demo_dataset(struct demo_counts *c)
         c->versions += json_array_size(json_object_get(item, "versions"));
         c->withdrawals += json_object_get(item, "withdraw") != NULL;
         c->suspensions += json_object_get(item, "suspend") != NULL;
+        size_t d;
+        json_t *doc;
+        json_array_foreach (json_object_get(item, "documents"), d, doc) {
+            c->documents++;
+            c->document_versions += 1 + json_array_size(json_object_get(doc, "updates"));
+        }
     }
     assert_true(c->insurers > 0 && c->products > 0);
     return dataset;
@@ -1751,8 +1758,12 @@ static void test_demo_load(void **state)
     if (st != PH_OK)
         fail_msg("demo load: %s at %s: %s", ph_problems_first_code(&problems),
                  ph_problems_first_field(&problems), ph_problems_first_message(&problems));
-    t->events += (int64_t)(c.insurers + c.reports + c.versions + c.withdrawals + c.suspensions);
+    t->events +=
+        (int64_t)(c.insurers + c.reports + c.versions + c.withdrawals + c.suspensions + c.document_versions);
     assert_registry_sane(t->reg, t->events);
+    assert_true(c.documents > 100);
+    assert_int_equal(test_sql_int(t->reg, "SELECT COUNT(*) FROM documents"), c.documents);
+    assert_int_equal(test_sql_int(t->reg, "SELECT COUNT(*) FROM document_versions"), c.document_versions);
 
     assert_int_equal(json_integer_value(json_object_get(out, "insurers")), c.insurers);
     assert_int_equal(json_integer_value(json_object_get(out, "products")), c.products);
@@ -1822,7 +1833,8 @@ static void test_demo_load_is_all_or_nothing(void **state)
     /* The intact dataset still loads afterwards. */
     ph_problems_init(&problems);
     assert_int_equal(ph_demo_load(t->reg, &out, &problems), PH_OK);
-    t->events = (int64_t)(c.insurers + c.reports + c.versions + c.withdrawals + c.suspensions);
+    t->events =
+        (int64_t)(c.insurers + c.reports + c.versions + c.withdrawals + c.suspensions + c.document_versions);
     assert_registry_sane(t->reg, t->events);
     json_decref(out);
     ph_problems_release(&problems);

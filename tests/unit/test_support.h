@@ -29,6 +29,7 @@
 #include "registry/problems.h"
 #include "registry/merkle.h"
 #include "registry/registry.h"
+#include "registry/rules.h"
 
 /* --- JSON --------------------------------------------------------------- */
 
@@ -279,6 +280,47 @@ static inline int test_db_teardown(void **state)
     return 0;
 }
 
+/* A valid USCC for test insurer n (GB 32100-2015 check character). */
+static inline void test_uscc_for(int n, char out[19])
+{
+    char first17[18];
+    snprintf(first17, sizeof first17, "91330000MA2H%05d", n);
+    memcpy(out, first17, 17);
+    out[17] = ph_uscc_check_char(first17);
+    out[18] = '\0';
+}
+
+/* Adds test insurer n with an adequate solvency report (two log events,
+ * counted in t->events); returns its id. */
+static inline int64_t test_add_adequate_insurer(struct test_db *t, int n)
+{
+    char uscc[19];
+    test_uscc_for(n, uscc);
+    char name[64];
+    snprintf(name, sizeof name, "测试第%d保险股份有限公司", n);
+    char short_name[32];
+    snprintf(short_name, sizeof short_name, "测试%d险", n);
+    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "short_name", short_name, "uscc", uscc,
+                             "type", "property", "region", "330000");
+    json_t *out = NULL;
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    if (ph_insurer_add(t->reg, body, &out, &problems) != PH_OK)
+        fail_msg("add insurer: %s", ph_problems_first_code(&problems));
+    int64_t id = json_integer_value(json_object_get(out, "id"));
+    json_decref(out);
+    json_decref(body);
+    json_t *report = json_pack("{s:s, s:f, s:f, s:s}", "quarter", "2026Q1", "core_pct", 150.0,
+                               "comprehensive_pct", 220.0, "rating", "A");
+    if (ph_solvency_record(t->reg, id, report, &out, &problems) != PH_OK)
+        fail_msg("solvency: %s", ph_problems_first_code(&problems));
+    json_decref(out);
+    json_decref(report);
+    ph_problems_release(&problems);
+    t->events += 2;
+    return id;
+}
+
 /* The single integer an SQL query answers; fails the test otherwise. */
 static inline int64_t test_sql_int(struct ph_registry *reg, const char *sql)
 {
@@ -435,6 +477,35 @@ static inline void assert_registry_sane(struct ph_registry *reg, int64_t expecte
         if (leaf == NULL || strstr(leaf, sha) == NULL) {
             sqlite3_finalize(stmt);
             fail_msg("the leaf of a version does not record its hash %s", sha);
+        }
+    }
+    sqlite3_finalize(stmt);
+
+    /* Documents: versions 1..latest with no gap; each version's stored
+     * hash is the SHA-256 of its exact bytes and its leaf records it; the
+     * search index holds one row per document. */
+    assert_int_equal(test_sql_int(reg, "SELECT COUNT(*) FROM documents d WHERE d.latest_version IS NOT"
+                                       " (SELECT MAX(version) FROM document_versions v WHERE v.document_id = d.id)"
+                                       " OR d.latest_version IS NOT"
+                                       " (SELECT COUNT(*) FROM document_versions v WHERE v.document_id = d.id)"),
+                     0);
+    assert_int_equal(test_sql_int(reg, "SELECT (SELECT COUNT(*) FROM documents) - (SELECT COUNT(*) FROM"
+                                       " document_search) + (SELECT COUNT(*) FROM documents) - (SELECT COUNT(*)"
+                                       " FROM document_filters)"),
+                     0);
+    assert_int_equal(sqlite3_prepare_v2(reg->db,
+                                        "SELECT v.content, v.content_sha256, l.data FROM document_versions v"
+                                        " LEFT JOIN log_leaves l ON l.idx = v.log_index",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        char sha[65];
+        ph_sha256_hex(sqlite3_column_blob(stmt, 0), (size_t)sqlite3_column_bytes(stmt, 0), sha);
+        const char *stored = (const char *)sqlite3_column_text(stmt, 1);
+        const char *leaf = (const char *)sqlite3_column_text(stmt, 2);
+        if (stored == NULL || strcmp(sha, stored) != 0 || leaf == NULL || strstr(leaf, sha) == NULL) {
+            sqlite3_finalize(stmt);
+            fail_msg("a document version's hash %s is not stored or not in its leaf", sha);
         }
     }
     sqlite3_finalize(stmt);

@@ -26,6 +26,14 @@ export const PAGE_TYPES = [
   { type: 'accessibility', path: () => '/accessibility' },
   { type: 'help', path: () => '/help' },
   { type: 'not-found', path: () => '/no-such-page', status: 404 },
+  // Documents (issue 5). A site without a documents API (the self-test's
+  // fixture) has none of these pages; Puhui must have them.
+  { type: 'document', needs: 'doc', path: (d) => `/documents/${encodeURIComponent(d.doc)}` },
+  { type: 'disclosures', needs: 'doc', path: () => `/disclosures?q=${encodeURIComponent('费率')}` },
+  // History (issue 5): what changed, and a product version difference
+  // found through it. A site without /api/v1/changes has neither.
+  { type: 'changes', needs: 'history', path: () => '/changes' },
+  { type: 'product-diff', needs: 'diff', path: (d) => d.diff },
 ];
 
 async function getJson(baseUrl, path) {
@@ -49,7 +57,7 @@ export async function discoverIds(baseUrl) {
 // whose ids cannot be found is left out and named in failures.
 export async function discoverPages(baseUrl, page, only = null) {
   const failures = [];
-  const found = { regs: [], insurer: null, category: null, group: null, region: null };
+  const found = { regs: [], insurer: null, category: null, group: null, region: null, doc: null };
   try {
     Object.assign(found, await discoverIds(baseUrl));
   } catch (err) {
@@ -64,6 +72,30 @@ export async function discoverPages(baseUrl, page, only = null) {
   } catch (err) {
     failures.push(`home page: ${err.message}`);
   }
+  // GET /api/v1/documents?per_page=1 -> { items: [{ document_no }] }; a 404
+  // means a site without documents, and their page types are left out.
+  let noDocumentsApi = false;
+  try {
+    const res = await fetch(new URL('/api/v1/documents?per_page=1', baseUrl), { headers: { Accept: 'application/json' } });
+    if (res.status === 404) noDocumentsApi = true;
+    else if (!res.ok) throw new Error(`GET /api/v1/documents answered ${res.status}`);
+    else found.doc = ((await res.json()).items || []).map((d) => d.document_no).find(Boolean) || null;
+  } catch (err) {
+    failures.push(`documents API: ${err.message}`);
+  }
+  // GET /api/v1/changes?kind=version&per_page=1 -> { items: [{ links: { diff } }] }.
+  let noHistoryApi = false;
+  try {
+    const res = await fetch(new URL('/api/v1/changes?kind=version&per_page=1', baseUrl), { headers: { Accept: 'application/json' } });
+    if (res.status === 404) noHistoryApi = true;
+    else if (!res.ok) throw new Error(`GET /api/v1/changes answered ${res.status}`);
+    else {
+      found.history = true;
+      found.diff = ((await res.json()).items || []).map((c) => c.links && c.links.diff).find(Boolean) || null;
+    }
+  } catch (err) {
+    failures.push(`changes API: ${err.message}`);
+  }
   const have = {
     regs: found.regs.length >= 1,
     regs2: found.regs.length >= 2,
@@ -72,6 +104,9 @@ export async function discoverPages(baseUrl, page, only = null) {
     category: Boolean(found.category),
     group: Boolean(found.group),
     region: Boolean(found.region),
+    doc: Boolean(found.doc),
+    history: Boolean(found.history),
+    diff: Boolean(found.diff),
   };
   const why = {
     regs: 'no registration_no in GET /api/v1/products?per_page=3',
@@ -81,9 +116,14 @@ export async function discoverPages(baseUrl, page, only = null) {
     category: 'no link to /browse/category/… on the home page',
     group: 'no link to /browse/group/… on the home page',
     region: 'no link to /browse/region/… on the home page',
+    doc: 'no document_no in GET /api/v1/documents?per_page=1',
+    history: 'GET /api/v1/changes did not answer',
+    diff: 'no links.diff in GET /api/v1/changes?kind=version&per_page=1',
   };
   const pages = [];
   for (const t of PAGE_TYPES) {
+    if (t.needs === 'doc' && noDocumentsApi) continue;
+    if ((t.needs === 'history' || t.needs === 'diff') && noHistoryApi) continue;
     if (t.needs && !have[t.needs]) {
       failures.push(`${t.type}: ${why[t.needs]}`);
       continue;
