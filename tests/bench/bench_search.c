@@ -34,12 +34,10 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
@@ -52,126 +50,17 @@
 #include "registry/search.h"
 #include "registry/search_cache.h"
 
+#define BENCH_NAME "bench_search"
+#define BENCH_USAGE                                                                                          \
+    "DB_PATH RELEVANCE_JSON [--products 50000] [--rounds 20] [--budget-s 120] [--no-rebuild] "               \
+    "[--no-profile] [--register-only] [--cache-mb N]"
+#include "bench_util.h"
+
 #define BATCH_SIZE       1000
 #define DEMO_MAX         128
 #define QUERIES_MAX      512
 #define ROUNDS_MAX       100
 #define SLOWEST_REPORTED 10
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const struct ph_problems *problems)
-{
-    fprintf(stderr, "bench_search: %s", what);
-    if (problems != NULL && ph_problems_count(problems) > 0)
-        fprintf(stderr, ": %s (%s, field %s)", ph_problems_first_message(problems),
-                ph_problems_first_code(problems), ph_problems_first_field(problems));
-    fprintf(stderr, "\n");
-    exit(1);
-}
-
-__attribute__((format(printf, 1, 2))) static void progress(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "bench_search: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-}
-
-/* --- a deterministic random source (xorshift64*) ------------------------- */
-
-struct rng {
-    uint64_t state;
-};
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-    r->state = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
-    if (r->state == 0)
-        r->state = 1;
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-    r->state ^= r->state >> 12;
-    r->state ^= r->state << 25;
-    r->state ^= r->state >> 27;
-    return r->state * 0x2545F4914F6CDD1Dull;
-}
-
-static size_t rng_below(struct rng *r, size_t n)
-{
-    return n == 0 ? 0 : (size_t)(rng_next(r) % n);
-}
-
-static double rng_unit(struct rng *r)
-{
-    return (double)(rng_next(r) >> 11) / 9007199254740992.0;
-}
-
-static bool rng_chance(struct rng *r, double p)
-{
-    return rng_unit(r) < p;
-}
-
-/* --- a growing string with a cap and a sticky error ----------------------- */
-
-#define BUF_CAP (64 * 1024)
-
-struct buf {
-    char data[BUF_CAP];
-    size_t len;
-    bool overflow;
-};
-
-static void buf_reset(struct buf *b)
-{
-    b->len = 0;
-    b->overflow = false;
-    b->data[0] = '\0';
-}
-
-static void buf_addn(struct buf *b, const char *s, size_t n)
-{
-    if (b->overflow || b->len + n + 1 > sizeof b->data) {
-        b->overflow = true;
-        return;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-__attribute__((format(printf, 2, 3))) static void buf_add(struct buf *b, const char *fmt, ...)
-{
-    if (b->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->data + b->len, sizeof b->data - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof b->data - b->len) {
-        b->overflow = true;
-        b->data[b->len] = '\0';
-    } else {
-        b->len += (size_t)n;
-    }
-}
-
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s != '\0'; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
 
 /* --- the variation material ------------------------------------------------ */
 
@@ -242,43 +131,13 @@ static void replace_places(const char *in, const char *city, struct buf *out)
     }
 }
 
-/* Changes some of the numbers in a text by up to ±30% (years and one-digit
- * numbers stay), so that the texts differ the way real products do. */
-static void vary_numbers(const char *in, struct rng *r, struct buf *out)
-{
-    buf_reset(out);
-    const char *p = in;
-    while (*p != '\0') {
-        if (*p < '0' || *p > '9') {
-            buf_addn(out, p, 1);
-            p++;
-            continue;
-        }
-        const char *start = p;
-        long value = 0;
-        while (*p >= '0' && *p <= '9' && p - start < 9) {
-            value = value * 10 + (*p - '0');
-            p++;
-        }
-        bool year = value >= 2000 && value <= 2100;
-        if (value >= 10 && !year && *p != '.' && rng_chance(r, 0.35)) {
-            double factor = 0.7 + 0.6 * rng_unit(r);
-            long varied = lround((double)value * factor);
-            if (value <= 100 && varied > 100)
-                varied = 100; /* percentages stay percentages */
-            buf_add(out, "%ld", varied < 1 ? 1 : varied);
-        } else {
-            buf_addn(out, start, (size_t)(p - start));
-        }
-    }
-}
-
 static json_t *text_json(const char *in, const char *city, struct rng *r)
 {
     static struct buf placed;
     static struct buf varied;
     replace_places(in, city, &placed);
-    vary_numbers(placed.data, r, &varied);
+    buf_reset(&varied);
+    vary_numbers(placed.data, r, &varied, false);
     if (placed.overflow || varied.overflow)
         return json_string(in);
     return json_string(varied.data);
@@ -615,36 +474,6 @@ static void read_demo(struct ph_registry *reg, struct demo *demo, int64_t *selle
 
 /* --- SQL on the registry's connection --------------------------------------- */
 
-static void exec_sql(struct ph_registry *reg, const char *sql)
-{
-    char *error = NULL;
-    if (sqlite3_exec(reg->db, sql, NULL, NULL, &error) != SQLITE_OK) {
-        fprintf(stderr, "bench_search: %s: %s\n", sql, error != NULL ? error : "?");
-        sqlite3_free(error);
-        exit(1);
-    }
-}
-
-static double sql_number(struct ph_registry *reg, const char *sql)
-{
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(reg->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        fprintf(stderr, "bench_search: %s: %s\n", sql, sqlite3_errmsg(reg->db));
-        exit(1);
-    }
-    double value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_double(stmt, 0) : NAN;
-    sqlite3_finalize(stmt);
-    return value;
-}
-
-static bool has_dbstat(struct ph_registry *reg)
-{
-    sqlite3_stmt *stmt = NULL;
-    bool ok = sqlite3_prepare_v2(reg->db, "SELECT pgsize FROM dbstat LIMIT 1", -1, &stmt, NULL) == SQLITE_OK;
-    sqlite3_finalize(stmt);
-    return ok;
-}
-
 /* Bytes on disk per table (with its indexes) from dbstat, or, without it,
  * the bytes of the FTS5 shadow tables' own content. */
 static json_t *index_sizes(struct ph_registry *reg, double text_bytes)
@@ -726,30 +555,6 @@ struct bench_query {
     int statements;
 };
 
-static int64_t insurer_by_short_name(struct ph_registry *reg, const char *name)
-{
-    struct ph_problems problems;
-    ph_problems_init(&problems);
-    json_t *list = NULL;
-    if (ph_insurer_list(reg, &list, &problems) != PH_OK)
-        die("listing insurers", &problems);
-    int64_t id = 0;
-    size_t i;
-    json_t *item;
-    json_array_foreach (json_object_get(list, "items"), i, item) {
-        if (strcmp(json_string_value(json_object_get(item, "short_name")), name) == 0 ||
-            strcmp(json_string_value(json_object_get(item, "name")), name) == 0)
-            id = json_integer_value(json_object_get(item, "id"));
-    }
-    json_decref(list);
-    ph_problems_release(&problems);
-    if (id == 0) {
-        fprintf(stderr, "bench_search: no insurer called %s\n", name);
-        exit(1);
-    }
-    return id;
-}
-
 static void apply_filters(struct ph_registry *reg, const json_t *filters, struct ph_search_query *q)
 {
     const char *key;
@@ -773,7 +578,7 @@ static void apply_filters(struct ph_registry *reg, const json_t *filters, struct
             q->on_sale = json_is_true(value) ? 1 : 0;
         else if (strcmp(key, "insurer") == 0)
             q->insurer_id = json_is_integer(value) ? json_integer_value(value)
-                                                   : insurer_by_short_name(reg, json_string_value(value));
+                                                   : insurer_by_name(reg, json_string_value(value), true);
         else {
             fprintf(stderr, "bench_search: unknown filter %s\n", key);
             exit(1);
@@ -790,6 +595,9 @@ static size_t load_queries(struct ph_registry *reg, const json_t *relevance, jso
     json_array_foreach (json_object_get(relevance, "queries"), i, entry) {
         if (n == max)
             break;
+        /* The document queries are bench_documents.c's. */
+        if (json_object_get(entry, "target") != NULL)
+            continue;
         struct bench_query *b = &out[n++];
         memset(b, 0, sizeof *b);
         snprintf(b->id, sizeof b->id, "%s", json_string_value(json_object_get(entry, "id")));
@@ -817,58 +625,7 @@ static size_t load_queries(struct ph_registry *reg, const json_t *relevance, jso
     return n;
 }
 
-static double run_one(struct ph_registry *reg, struct bench_query *b)
-{
-    struct ph_problems problems;
-    ph_problems_init(&problems);
-    json_t *result = NULL;
-    double t0 = now_s();
-    ph_status st = ph_search_products(reg, &b->query, &result, &problems);
-    double ms = (now_s() - t0) * 1e3;
-    if (st != PH_OK) {
-        fprintf(stderr, "bench_search: query %s failed\n", b->id);
-        die("search", &problems);
-    }
-    b->total = json_integer_value(json_object_get(result, "total"));
-    const json_t *understood = json_object_get(result, "understood");
-    snprintf(b->relaxed, sizeof b->relaxed, "%s", json_string_value(json_object_get(understood, "relaxed")));
-    const char *expression = json_string_value(json_object_get(understood, "fts_expression"));
-    if (b->fts_expression == NULL && expression != NULL)
-        b->fts_expression = strdup(expression);
-    json_decref(result);
-    ph_problems_release(&problems);
-    return ms;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a;
-    double y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* The nearest-rank percentile of sorted values. */
-static double percentile(const double *sorted, size_t n, double pct)
-{
-    if (n == 0)
-        return NAN;
-    size_t rank = (size_t)ceil(pct / 100.0 * (double)n);
-    if (rank < 1)
-        rank = 1;
-    return sorted[rank - 1];
-}
-
-static json_t *latency_json(double *values, size_t n)
-{
-    qsort(values, n, sizeof values[0], compare_doubles);
-    double sum = 0;
-    for (size_t k = 0; k < n; k++)
-        sum += values[k];
-    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f}", "samples", (json_int_t)n, "p50_ms",
-                     percentile(values, n, 50), "p90_ms", percentile(values, n, 90), "p99_ms",
-                     percentile(values, n, 99), "max_ms", n ? values[n - 1] : NAN, "min_ms",
-                     n ? values[0] : NAN, "mean_ms", n ? sum / (double)n : NAN);
-}
+BENCH_DEFINE_QUERY_HELPERS(ph_search_products, struct ph_search_query, "product_search")
 
 /* --- tracing: where the time of one search goes --------------------------------- */
 
@@ -989,49 +746,7 @@ static void trace_round(struct ph_registry *reg, struct bench_query *queries, si
     /* What the full-text part alone costs: the chosen expression, every
      * matching rowid, no join, no ranking. A search evaluates it once per
      * statement (count, page, six facets). */
-    for (size_t k = 0; k < n; k++) {
-        struct bench_query *b = &queries[k];
-        if (b->fts_expression == NULL)
-            continue;
-        sqlite3_stmt *stmt = NULL;
-        if (sqlite3_prepare_v2(reg->db, "SELECT rowid FROM product_search WHERE product_search MATCH ?", -1,
-                               &stmt, NULL) != SQLITE_OK)
-            die("preparing the MATCH-only query", NULL);
-        sqlite3_bind_text(stmt, 1, b->fts_expression, -1, SQLITE_STATIC);
-        double t0 = now_s();
-        int64_t rows = 0;
-        while (sqlite3_step(stmt) == SQLITE_ROW)
-            rows++;
-        b->match_only_ms = (now_s() - t0) * 1e3;
-        b->match_rows = rows;
-        sqlite3_finalize(stmt);
-    }
-}
-
-static json_t *query_plan(struct ph_registry *reg, const char *sql)
-{
-    json_t *rows = json_array();
-    if (sql == NULL)
-        return rows;
-    size_t len = strlen(sql) + 32;
-    char *text = malloc(len);
-    if (text == NULL)
-        return rows;
-    snprintf(text, len, "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(reg->db, text, -1, &stmt, NULL) == SQLITE_OK) {
-        while (sqlite3_step(stmt) == SQLITE_ROW) {
-            char line[512];
-            snprintf(line, sizeof line, "%d<-%d %s", sqlite3_column_int(stmt, 0), sqlite3_column_int(stmt, 1),
-                     (const char *)sqlite3_column_text(stmt, 3));
-            json_array_append_new(rows, json_string(line));
-        }
-    } else {
-        json_array_append_new(rows, json_string(sqlite3_errmsg(reg->db)));
-    }
-    sqlite3_finalize(stmt);
-    free(text);
-    return rows;
+    match_only_all(reg, queries, n);
 }
 
 static json_t *worst_json(struct ph_registry *reg, const char *id, double ms, const char *sql)
@@ -1042,24 +757,10 @@ static json_t *worst_json(struct ph_registry *reg, const char *id, double ms, co
 
 /* --- main ----------------------------------------------------------------------- */
 
-static int compare_by_median(const void *a, const void *b)
-{
-    const struct bench_query *x = *(const struct bench_query *const *)a;
-    const struct bench_query *y = *(const struct bench_query *const *)b;
-    double mx = percentile(x->samples_ms, x->sample_count, 50);
-    double my = percentile(y->samples_ms, y->sample_count, 50);
-    return mx < my ? 1 : mx > my ? -1 : 0;
-}
-
 static json_t *query_json(const struct bench_query *b)
 {
-    json_t *filters = json_object_get(b->source, "filters");
-    json_t *j = json_pack("{s:s, s:s, s:s, s:O?, s:I, s:s, s:f, s:f, s:f}", "id", b->id, "kind", b->kind, "q",
-                          b->query.text != NULL ? b->query.text : "", "filters", filters, "total",
-                          (json_int_t)b->total, "relaxed", b->relaxed, "p50_ms",
-                          percentile(b->samples_ms, b->sample_count, 50), "p99_ms",
-                          percentile(b->samples_ms, b->sample_count, 99), "max_ms",
-                          b->sample_count ? b->samples_ms[b->sample_count - 1] : NAN);
+    json_t *j = query_head_json(b->id, b->kind, b->query.text, json_object_get(b->source, "filters"),
+                                b->total, b->relaxed, b->samples_ms, b->sample_count);
     json_t *steps =
         json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:i, s:s?, s:f, s:I}", "total_ms", b->traced_total_ms,
                   "count_ms", b->count_ms, "page_ms", b->page_ms, "facets_ms", b->facets_ms,
@@ -1076,13 +777,6 @@ static json_t *query_json(const struct bench_query *b)
     return j;
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: bench_search DB_PATH RELEVANCE_JSON [--products 50000] [--rounds 20] "
-                    "[--budget-s 120] [--no-rebuild] [--no-profile] [--register-only] [--cache-mb N]\n");
-    exit(2);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -1096,51 +790,26 @@ int main(int argc, char **argv)
     bool profile = true;
     bool register_only = false;
     long cache_mb = 0; /* 0: the registry's own page cache size */
-    for (int k = 3; k < argc; k++) {
-        char *end = NULL;
-        if (strcmp(argv[k], "--products") == 0 && k + 1 < argc)
-            products = strtol(argv[++k], &end, 10);
-        else if (strcmp(argv[k], "--rounds") == 0 && k + 1 < argc)
-            rounds = strtol(argv[++k], &end, 10);
-        else if (strcmp(argv[k], "--budget-s") == 0 && k + 1 < argc)
-            budget_s = strtod(argv[++k], &end);
-        else if (strcmp(argv[k], "--no-rebuild") == 0)
-            rebuild = false;
-        else if (strcmp(argv[k], "--no-profile") == 0)
-            profile = false;
-        else if (strcmp(argv[k], "--register-only") == 0)
-            register_only = true;
-        else if (strcmp(argv[k], "--cache-mb") == 0 && k + 1 < argc)
-            cache_mb = strtol(argv[++k], &end, 10);
-        else
-            usage();
-        if (end != NULL && *end != '\0')
-            usage();
-    }
+    const struct bench_option options[] = {
+        {"--products", OPT_LONG, &products},   {"--rounds", OPT_LONG, &rounds},
+        {"--budget-s", OPT_DOUBLE, &budget_s}, {"--no-rebuild", OPT_FALSE, &rebuild},
+        {"--no-profile", OPT_FALSE, &profile}, {"--register-only", OPT_TRUE, &register_only},
+        {"--cache-mb", OPT_LONG, &cache_mb},
+    };
+    if (!parse_options(argc, argv, 3, options, sizeof options / sizeof options[0]))
+        usage();
     if (products < 0 || products > 10000000 || rounds < 1 || rounds > ROUNDS_MAX || budget_s <= 0 ||
         cache_mb < 0 || cache_mb > 65536)
         usage();
     struct stat st;
-    if (stat(db_path, &st) == 0) {
-        fprintf(stderr, "bench_search: %s exists; give a path for a fresh database\n", db_path);
+    if (db_exists(db_path, &st))
         return 2;
-    }
-    json_error_t jerr;
-    json_t *relevance = json_load_file(relevance_path, 0, &jerr);
-    if (relevance == NULL) {
-        fprintf(stderr, "bench_search: %s: %s (line %d)\n", relevance_path, jerr.text, jerr.line);
-        return 2;
-    }
-
+    json_t *relevance = NULL;
     struct ph_problems problems;
-    ph_problems_init(&problems);
-    struct ph_registry *reg = NULL;
-    if (ph_registry_open(db_path, PH_OPEN_READ_WRITE, &reg, &problems) != PH_OK)
-        die("opening the registry", &problems);
-    json_t *loaded = NULL;
-    if (ph_demo_load(reg, &loaded, &problems) != PH_OK)
-        die("loading the demo", &problems);
-    json_decref(loaded);
+    struct ph_registry *reg = open_with_relevance(db_path, relevance_path, &relevance, &problems);
+    if (reg == NULL)
+        return 2;
+    load_demo(reg, &problems);
 
     static struct demo demo;
     int64_t sellers[64];
@@ -1241,14 +910,10 @@ int main(int argc, char **argv)
     }
     json_object_set_new(report, "index", index);
     if (register_only) {
-        json_dumpf(report, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
-        fputc('\n', stdout);
-        json_decref(report);
+        print_report(report);
         for (size_t k = 0; k < demo.count; k++)
             json_decref(demo.bodies[k]);
-        json_decref(relevance);
-        ph_registry_close(reg);
-        ph_problems_release(&problems);
+        close_with_relevance(reg, relevance, &problems);
         return 0;
     }
 
@@ -1272,8 +937,7 @@ int main(int argc, char **argv)
         run_one(reg, &queries[k]);
     double warm_s = now_s() - t0;
     long planned = rounds;
-    if ((double)rounds * warm_s > budget_s)
-        rounds = (long)(budget_s / warm_s) < 3 ? 3 : (long)(budget_s / warm_s);
+    rounds = rounds_within_budget(rounds, warm_s, budget_s);
     progress("warm-up round: %zu searches in %.1f s; %ld measured rounds (asked for %ld, budget %.0f s)",
              query_count, warm_s, rounds, planned, budget_s);
     for (size_t k = 0; k < query_count; k++) {
@@ -1423,25 +1087,18 @@ int main(int argc, char **argv)
     json_object_set_new(latency, "every_query", every);
     json_object_set_new(report, "in_process", latency);
 
-    json_dumpf(report, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
-    fputc('\n', stdout);
+    print_report(report);
 
     sqlite3_free(trace.worst_page_sql);
     sqlite3_free(trace.worst_count_sql);
     sqlite3_free(trace.worst_facet_sql);
-    for (size_t k = 0; k < query_count; k++) {
-        free(queries[k].samples_ms);
-        free(queries[k].fts_expression);
-    }
+    free_queries(queries, query_count);
     free(all);
     free(listing_all);
     free(medians);
     json_decref(listings);
-    json_decref(report);
     for (size_t k = 0; k < demo.count; k++)
         json_decref(demo.bodies[k]);
-    json_decref(relevance);
-    ph_registry_close(reg);
-    ph_problems_release(&problems);
+    close_with_relevance(reg, relevance, &problems);
     return 0;
 }

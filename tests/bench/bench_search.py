@@ -29,10 +29,8 @@ it out of the latency figures; they are reported, never hidden.
 """
 
 import argparse
-import http.client
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -40,8 +38,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from bench_get import parse_wrk  # noqa: E402
-from common import die, log, median  # noqa: E402
+from bench_get import need_wrk, parse_wrk  # noqa: E402
+from common import die, http_json, log, median  # noqa: E402
 
 GOAL_INPROCESS_P50_MS = 1.0
 GOAL_HTTP_P99_MS = 20.0
@@ -68,33 +66,20 @@ end
 """
 
 
-def build(build_dir):
-    log("bench_search: building Release into %s" % build_dir)
-    subprocess.run(["cmake", "-S", common.ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release"],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", build_dir, "-j%d" % (os.cpu_count() or 2), "--target", "puhui",
-                    "bench_search"], check=True, stdout=subprocess.DEVNULL)
-
-
-def http_json(port, path):
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    c.request("GET", path)
-    r = c.getresponse()
-    body = r.read()
-    c.close()
-    return r.status, body
-
-
-def search_paths(port, queries):
-    """relevance.json queries -> (id, URL path), insurer short names resolved to ids."""
+def api_paths(port, queries, endpoint, filter_keys=None, empty_q=True):
+    """relevance.json queries -> (id, URL path under endpoint), insurer names and short names
+    resolved to ids. With filter_keys, any other filter is an error; without empty_q, an empty
+    or missing q is left out of the URL."""
     status, body = http_json(port, "/api/v1/insurers")
     if status != 200:
         die("GET /api/v1/insurers: HTTP %d" % status)
     insurers = json.loads(body)["items"]
     out = []
     for q in queries:
-        params = [("q", q["q"])]
+        params = [("q", q["q"])] if empty_q or q.get("q") else []
         for key, value in (q.get("filters") or {}).items():
+            if filter_keys is not None and key not in filter_keys:
+                die("%s: unknown document filter %s" % (q["id"], key))
             if key == "insurer":
                 ids = [i["id"] for i in insurers if value in (i["name"], i["short_name"])]
                 if not ids:
@@ -104,8 +89,13 @@ def search_paths(port, queries):
                 value = "true" if value else "false"
             params.append((key, str(value)))
         params.append(("per_page", "20"))
-        out.append((q["id"], "/api/v1/products?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)))
+        out.append((q["id"], endpoint + "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)))
     return out
+
+
+def search_paths(port, queries):
+    """relevance.json queries -> (id, /api/v1/products URL path)."""
+    return api_paths(port, queries, "/api/v1/products")
 
 
 def lua_string(s):
@@ -132,19 +122,54 @@ def run_wrk(wrk, args, script, base, seconds, server):
     return res
 
 
+def start_server(args, db, tmp, cache_mb):
+    """wrk's path and a started `puhui serve --search-cache-mb cache_mb` on db."""
+    wrk = need_wrk()
+    bin_path = os.path.join(args.build_dir, "puhui")
+    common.require_binary(bin_path)
+    server = common.Server(bin_path, db, common.SOURCE_PUBLIC, tmp,
+                           extra=["--search-cache-mb", str(cache_mb)]).start(timeout=60)
+    return wrk, server
+
+
+def write_lua(tmp, name, paths):
+    """The wrk script that cycles through the (id, path) pairs; its path."""
+    script = os.path.join(tmp, name)
+    with open(script, "w", encoding="utf-8") as f:
+        f.write(LUA % ",\n".join("  " + lua_string(p) for _, p in paths))
+    return script
+
+
+def wrk_rounds(wrk, args, script, base, server, label="HTTP"):
+    """--warmup seconds unrecorded, then --http-rounds rounds; stops the server (its exit code
+    must be 0). Returns the rounds and their summary (medians, ranges)."""
+    if args.warmup:
+        run_wrk(wrk, args, script, base, args.warmup, server)
+    rounds = []
+    for n in range(args.http_rounds):
+        r = run_wrk(wrk, args, script, base, args.duration, server)
+        rounds.append(r)
+        log("  %s round %d: %.1f req/s, p50 %.1f ms, p99 %.1f ms, %d requests, %d timeouts/socket errors, "
+            "server CPU %.0f%%" % (label, n + 1, r["rps"], r["p50_ms"], r["p99_ms"], r.get("requests", 0),
+                                   r["socket_errors"], r["server_cpu_pct"]))
+    rc = server.stop()
+    if rc != 0:
+        die("server exit code after SIGTERM: %r" % rc)
+    summary = {k: median([r[k] for r in rounds]) for k in
+               ("rps", "p50_ms", "p75_ms", "p90_ms", "p99_ms", "server_cpu_pct", "socket_errors")}
+    summary["requests"] = [r.get("requests", 0) for r in rounds]
+    summary["rps_range"] = [min(r["rps"] for r in rounds), max(r["rps"] for r in rounds)]
+    summary["p99_range"] = [min(r["p99_ms"] for r in rounds), max(r["p99_ms"] for r in rounds)]
+    return rounds, summary
+
+
 def http_part(args, db, tmp, inproc, queries, cache_mb, fill_all):
     """wrk rounds against one server. cache_mb is the server's answer cache
     (--search-cache-mb; 0 = every search computed). With fill_all, every URL
     is fetched once, one at a time, before wrk (the cache then holds every
     answer: what a stable registry with repeated queries looks like), and
     those first fetches are reported on their own."""
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        die("wrk not found. Install it: apt-get install wrk (scripts/install-deps.sh does this)", 2)
-    bin_path = os.path.join(args.build_dir, "puhui")
-    common.require_binary(bin_path)
-    server = common.Server(bin_path, db, common.SOURCE_PUBLIC, tmp,
-                           extra=["--search-cache-mb", str(cache_mb)]).start(timeout=60)
+    wrk, server = start_server(args, db, tmp, cache_mb)
     try:
         paths = search_paths(server.port, queries)
         expected = {q["id"]: q["total"] for q in inproc["in_process"]["every_query"]}
@@ -165,29 +190,11 @@ def http_part(args, db, tmp, inproc, queries, cache_mb, fill_all):
         if mismatches:
             log("bench_search: WARNING: %d queries answer a different total over HTTP:\n  %s"
                 % (len(mismatches), "\n  ".join(mismatches[:10])))
-        script = os.path.join(tmp, "search.lua")
-        with open(script, "w", encoding="utf-8") as f:
-            f.write(LUA % ",\n".join("  " + lua_string(p) for _, p in paths))
+        script = write_lua(tmp, "search.lua", paths)
         base = "http://127.0.0.1:%d" % server.port
         command = "puhui serve --search-cache-mb %d ...; wrk -t%d -c%d -d%ds --latency --timeout %ds -s search.lua %s/" % (
             cache_mb, args.threads, args.connections, args.duration, args.timeout, "http://127.0.0.1:PORT")
-        if args.warmup:
-            run_wrk(wrk, args, script, base, args.warmup, server)
-        rounds = []
-        for n in range(args.http_rounds):
-            r = run_wrk(wrk, args, script, base, args.duration, server)
-            rounds.append(r)
-            log("  HTTP round %d: %.1f req/s, p50 %.1f ms, p99 %.1f ms, %d requests, %d timeouts/socket errors, "
-                "server CPU %.0f%%" % (n + 1, r["rps"], r["p50_ms"], r["p99_ms"], r.get("requests", 0),
-                                       r["socket_errors"], r["server_cpu_pct"]))
-        rc = server.stop()
-        if rc != 0:
-            die("server exit code after SIGTERM: %r" % rc)
-        summary = {k: median([r[k] for r in rounds]) for k in
-                   ("rps", "p50_ms", "p75_ms", "p90_ms", "p99_ms", "server_cpu_pct", "socket_errors")}
-        summary["requests"] = [r.get("requests", 0) for r in rounds]
-        summary["rps_range"] = [min(r["rps"] for r in rounds), max(r["rps"] for r in rounds)]
-        summary["p99_range"] = [min(r["p99_ms"] for r in rounds), max(r["p99_ms"] for r in rounds)]
+        rounds, summary = wrk_rounds(wrk, args, script, base, server)
         first_ms.sort()
         return {"command": command, "cache_mb": cache_mb, "filled": fill_all, "urls": len(paths), "rounds": [{k: v for k, v in r.items() if k != "raw"}
                                                                   for r in rounds],
@@ -212,6 +219,28 @@ def mb(x):
 
 def verdict(ok):
     return "met" if ok else "**missed**"
+
+
+def wrk_table(p, h, goal_ms, ms_format, timeouts_heading):
+    """The wrk part of a summary (p appends a line): the command, the rounds' medians against the
+    goal (p99 < goal_ms without timeouts), milliseconds as ms_format, and the URLs whose totals
+    differ from the in-process ones."""
+    s = h["summary"]
+    p("")
+    p("`%s`" % h["command"])
+    p("")
+    p("| median req/s | min–max | median p50 | median p90 | median p99 | p99 min–max | requests per round "
+      "| %s | server CPU | goal |" % timeouts_heading)
+    p("|---|---|---|---|---|---|---|---|---|---|")
+    row = "| **%.1f** | %.1f–%.1f | MS ms | MS ms | **MS ms** | MS–MS ms | %s | %d | %.0f%% | p99 < %d ms: %s |"
+    p(row.replace("MS", ms_format)
+      % (s["rps"], s["rps_range"][0], s["rps_range"][1], s["p50_ms"], s["p90_ms"], s["p99_ms"],
+         s["p99_range"][0], s["p99_range"][1], ", ".join(str(x) for x in s["requests"]), s["socket_errors"],
+         s["server_cpu_pct"], goal_ms, verdict(s["p99_ms"] < goal_ms and s["socket_errors"] == 0)))
+    if h["total_mismatches"]:
+        p("")
+        p("**%d URLs answered a different total than in-process**: %s"
+          % (len(h["total_mismatches"]), "; ".join(h["total_mismatches"][:5])))
 
 
 def markdown(res):
@@ -307,7 +336,6 @@ def markdown(res):
                                               "fetched once first")):
         if not h:
             continue
-        s = h["summary"]
         p("")
         p("### HTTP, %s: `GET /api/v1/products?q=...&per_page=20` under wrk, %d relevance URLs in turn, %d rounds"
           % (label, h["urls"], len(h["rounds"])))
@@ -316,20 +344,7 @@ def markdown(res):
             p("")
             p("Filling: each URL once, one at a time, every one a miss: p50 %.0f ms, p99 %.0f ms, max %.0f ms."
               % (f["p50"], f["p99"], f["max"]))
-        p("")
-        p("`%s`" % h["command"])
-        p("")
-        p("| median req/s | min–max | median p50 | median p90 | median p99 | p99 min–max | requests per round "
-          "| timeouts (> %d s) | server CPU | goal |" % res["args"]["timeout"])
-        p("|---|---|---|---|---|---|---|---|---|---|")
-        p("| **%.1f** | %.1f–%.1f | %.0f ms | %.0f ms | **%.0f ms** | %.0f–%.0f ms | %s | %d | %.0f%% | p99 < 20 ms: %s |"
-          % (s["rps"], s["rps_range"][0], s["rps_range"][1], s["p50_ms"], s["p90_ms"], s["p99_ms"],
-             s["p99_range"][0], s["p99_range"][1], ", ".join(str(x) for x in s["requests"]), s["socket_errors"],
-             s["server_cpu_pct"], verdict(s["p99_ms"] < GOAL_HTTP_P99_MS and s["socket_errors"] == 0)))
-        if h["total_mismatches"]:
-            p("")
-            p("**%d URLs answered a different total than in-process**: %s"
-              % (len(h["total_mismatches"]), "; ".join(h["total_mismatches"][:5])))
+        wrk_table(p, h, GOAL_HTTP_P99_MS, "%.0f", "timeouts (> %d s)" % res["args"]["timeout"])
     p("")
     p("### Goals vs results")
     p("")
@@ -356,72 +371,25 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--products", type=int, default=50000, help="products to generate (default 50,000)")
     p.add_argument("--rounds", type=int, default=20, help="in-process rounds after the warm-up (default 20)")
-    p.add_argument("--budget-s", type=float, default=120,
-                   help="cut the in-process rounds (to no fewer than 3) when they would take longer (default 120)")
-    p.add_argument("--http-rounds", type=int, default=3, help="wrk rounds (default 3)")
-    p.add_argument("--duration", type=int, default=10, help="seconds per wrk round (default 10)")
-    p.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded wrk first (default 2)")
-    p.add_argument("--timeout", type=int, default=30, help="wrk --timeout in seconds (default 30)")
-    p.add_argument("--check-totals", type=int, default=20,
-                   help="fetch this many of the URLs once first and compare totals with in-process (default 20)")
-    p.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
-    p.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
-    p.add_argument("--build-dir", default=os.path.join(common.ROOT, "build-bench"),
-                   help="where puhui and bench_search are built (default build-bench/)")
-    p.add_argument("--no-build", action="store_true", help="use the binaries already in --build-dir")
-    p.add_argument("--skip-http", action="store_true", help="in-process part only")
-    p.add_argument("--json", help="write the raw results here")
-    p.add_argument("--keep", action="store_true", help="keep the temp directory (with the database)")
+    common.add_driver_args(p, "bench_search", "wrk rounds (default 3)", after_timeout=lambda p: p.add_argument(
+        "--check-totals", type=int, default=20,
+        help="fetch this many of the URLs once first and compare totals with in-process (default 20)"))
     args = p.parse_args()
-    common.install_signal_handlers()
-    if not args.skip_http and shutil.which("wrk") is None:
-        die("wrk not found. Install it: apt-get install wrk (scripts/install-deps.sh does this)", 2)
-    if not args.no_build:
-        build(args.build_dir)
-    bench = os.path.join(args.build_dir, "bench_search")
-    common.require_binary(bench)
-
-    started = time.time()
-    load0 = os.getloadavg()[0]
+    bench, started, load0 = common.prepare_driver(args, "bench_search")
     tmp = common.temp_dir("puhui-bench-search-")
     try:
         db = os.path.join(tmp, "search.db")
         cmd = [bench, db, RELEVANCE, "--products", str(args.products), "--rounds", str(args.rounds),
                "--budget-s", str(args.budget_s)]
-        log("bench_search: %s" % " ".join(cmd))
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, timeout=3600)
-        if proc.returncode != 0:
-            die("bench_search exited %d" % proc.returncode)
-        res = json.loads(proc.stdout.decode("utf-8"))
+        res = common.run_bench(cmd, timeout=3600)
         with open(RELEVANCE, encoding="utf-8") as f:
-            queries = json.load(f)["queries"]
+            queries = [q for q in json.load(f)["queries"] if "target" not in q]  # products only
         if not args.skip_http:
             res["http"] = http_part(args, db, tmp, res, queries, 0, False)
             res["http_cached"] = http_part(args, db, tmp, res, queries, 64, True)
-        res["machine"] = common.machine()
-        res["loadavg"] = [load0, os.getloadavg()[0]]
-        res["when"] = time.strftime("%Y-%m-%d %H:%M %Z")
-        res["commit"] = os.environ.get("BENCH_COMMIT") or git_commit()
-        res["args"] = vars(args)
-        res["wall_s"] = time.time() - started
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as f:
-                json.dump(res, f, ensure_ascii=False, indent=1)
-        print(markdown(res))
-        log("bench_search: done in %.0f s" % res["wall_s"])
+        common.finish_driver(res, args, started, load0, "bench_search", markdown)
     finally:
         common.remove_dir(tmp, args.keep)
-
-
-def git_commit():
-    try:
-        rev = subprocess.run(["git", "-C", common.ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=10).stdout.decode().strip()
-        dirty = subprocess.run(["git", "-C", common.ROOT, "status", "--porcelain", "--untracked-files=no"],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10).stdout.decode().strip()
-        return rev + (" (with uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
 
 
 if __name__ == "__main__":

@@ -90,6 +90,94 @@ def install_signal_handlers():
         signal.signal(s, handler)
 
 
+def build_release(build_dir, target):
+    """Configures build_dir as Release and builds `puhui` and target (named in the log line)."""
+    log("%s: building Release into %s" % (target, build_dir))
+    subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", build_dir, "-j%d" % (os.cpu_count() or 2), "--target", "puhui",
+                    target], check=True, stdout=subprocess.DEVNULL)
+
+
+def git_commit():
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, timeout=10).stdout.decode().strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=10).stdout.decode().strip()
+        return rev + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# ---------------------------------------------------------------------------
+# the in-process benchmarks' drivers (bench_search.py, bench_documents.py)
+# ---------------------------------------------------------------------------
+
+WRK_MISSING = "wrk not found. Install it: apt-get install wrk (scripts/install-deps.sh does this)"
+
+
+def add_driver_args(p, target, http_rounds_help, after_timeout=None, after_skip_http=None):
+    """The options both drivers take, in their --help order: --budget-s ... --timeout, then
+    after_timeout(p), --connections ... --skip-http, then after_skip_http(p), --json, --keep."""
+    p.add_argument("--budget-s", type=float, default=120,
+                   help="cut the in-process rounds (to no fewer than 3) when they would take longer (default 120)")
+    p.add_argument("--http-rounds", type=int, default=3, help=http_rounds_help)
+    p.add_argument("--duration", type=int, default=10, help="seconds per wrk round (default 10)")
+    p.add_argument("--warmup", type=int, default=2, help="seconds of unrecorded wrk first (default 2)")
+    p.add_argument("--timeout", type=int, default=30, help="wrk --timeout in seconds (default 30)")
+    if after_timeout:
+        after_timeout(p)
+    p.add_argument("--connections", type=int, default=32, help="wrk -c (default 32)")
+    p.add_argument("--threads", type=int, default=2, help="wrk -t (default 2)")
+    p.add_argument("--build-dir", default=os.path.join(ROOT, "build-bench"),
+                   help="where puhui and %s are built (default build-bench/)" % target)
+    p.add_argument("--no-build", action="store_true", help="use the binaries already in --build-dir")
+    p.add_argument("--skip-http", action="store_true", help="in-process part only")
+    if after_skip_http:
+        after_skip_http(p)
+    p.add_argument("--json", help="write the raw results here")
+    p.add_argument("--keep", action="store_true", help="keep the temp directory (with the database)")
+
+
+def prepare_driver(args, target):
+    """Signal handlers, wrk present (unless --skip-http), target built (unless --no-build).
+    Returns its path, the start time and the load average (1 min) at the start."""
+    install_signal_handlers()
+    if not args.skip_http and shutil.which("wrk") is None:
+        die(WRK_MISSING, 2)
+    if not args.no_build:
+        build_release(args.build_dir, target)
+    bench = os.path.join(args.build_dir, target)
+    require_binary(bench)
+    return bench, time.time(), os.getloadavg()[0]
+
+
+def run_bench(cmd, timeout):
+    """Runs the in-process benchmark (cmd[0]); its JSON report. Progress goes to stderr."""
+    target = os.path.basename(cmd[0])
+    log("%s: %s" % (target, " ".join(cmd)))
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, timeout=timeout)
+    if proc.returncode != 0:
+        die("%s exited %d" % (target, proc.returncode))
+    return json.loads(proc.stdout.decode("utf-8"))
+
+
+def finish_driver(res, args, started, load0, target, markdown):
+    """Adds the machine, load, time, commit and arguments to res, writes --json, prints markdown(res)."""
+    res["machine"] = machine()
+    res["loadavg"] = [load0, os.getloadavg()[0]]
+    res["when"] = time.strftime("%Y-%m-%d %H:%M %Z")
+    res["commit"] = os.environ.get("BENCH_COMMIT") or git_commit()
+    res["args"] = vars(args)
+    res["wall_s"] = time.time() - started
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(res, f, ensure_ascii=False, indent=1)
+    print(markdown(res))
+    log("%s: done in %.0f s" % (target, res["wall_s"]))
+
+
 # ---------------------------------------------------------------------------
 # admin CLI and server
 # ---------------------------------------------------------------------------
@@ -240,6 +328,16 @@ class Server(object):
             self._err.close()
         self.proc = None
         return rc
+
+
+def http_json(port, path):
+    """GET path from the server on 127.0.0.1:port; (status, body bytes)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, body
 
 
 def temp_dir(prefix):
