@@ -583,6 +583,16 @@ void ph_view_search(struct ph_page *page, const char *browse_kind, const char *b
         json_object_set_new(v, "words", words);
         json_object_set_new(v, "has_results", json_boolean(json_array_size(cards) > 0));
         json_object_set_new(v, "results", cards);
+        /* The same list, every match, as a spreadsheet (server/exports.c). */
+        char uri[600];
+        ph_page_html_path(page->req, uri, sizeof uri);
+        const char *qs = page->req->info->query_string;
+        bool has_qs = qs != NULL && qs[0] != '\0' && strlen(qs) < 2048;
+        json_object_set_new(v, "take_away",
+                            json_pack("{s:o, s:o}", "href",
+                                      json_sprintf("%s.csv%s%s", uri, has_qs ? "?" : "", has_qs ? qs : ""), "text",
+                                      json_sprintf("把这 %lld 个产品下载成表格（CSV，Excel 和 WPS 都能打开）",
+                                                   (long long)total)));
         json_t *understood = json_object_get(result, "understood");
         json_object_set(v, "understood", understood);
         const char *relaxed = json_string_value(json_object_get(understood, "relaxed"));

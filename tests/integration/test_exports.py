@@ -165,6 +165,19 @@ class ExportsTest(unittest.TestCase):
         self.assertEqual({row[2] for row in rows}, {"浙江导出测试健康保险股份有限公司"})
         self.assertLessEqual(set(self.registered.values()), {row[0] for row in rows})
 
+    def test_pages_link_their_csv(self):
+        # A list page offers its own CSV twin, filters kept, and the link works.
+        for path, csv_path in [("/search?q=%E6%84%8F%E5%A4%96&age=70", "/search.csv?q=%E6%84%8F%E5%A4%96&amp;age=70"),
+                               ("/browse/category/medical", "/browse/category/medical.csv")]:
+            page = self.get(path)
+            self.assertEqual(page.status, 200, path)
+            self.assertIn('href="%s"' % csv_path, page.raw.decode("utf-8"), path)
+            r = self.get(csv_path.replace("&amp;", "&"))
+            self.assertEqual(r.status, 200, csv_path)
+            self.assertTrue(r.header("Content-Type").startswith("text/csv"), csv_path)
+        disclosures = self.get("/disclosures?q=%E8%B4%B9%E7%8E%87").raw.decode("utf-8")
+        self.assertIn('href="/api/v1/documents.csv?q=%E8%B4%B9%E7%8E%87"', disclosures)
+
     def test_row_content(self):
         regno = self.registered[CHINESE_NAME]
         r = self.get("/api/v1/products/" + regno)
