@@ -72,12 +72,15 @@ export async function discoverPages(baseUrl, page, only = null) {
   } catch (err) {
     failures.push(`home page: ${err.message}`);
   }
-  // GET /api/v1/documents?per_page=1 -> { items: [{ document_no }] }; a 404
-  // means a site without documents, and their page types are left out.
+  // GET /api/v1/documents?per_page=1 -> { items: [{ document_no }] }; a 404,
+  // or an answer that is not JSON (a fixture variant answers every path with
+  // an HTML page), means a site without documents: their page types are left
+  // out. Puhui's documents API itself is checked by the integration tests.
   let noDocumentsApi = false;
   try {
     const res = await fetch(new URL('/api/v1/documents?per_page=1', baseUrl), { headers: { Accept: 'application/json' } });
-    if (res.status === 404) noDocumentsApi = true;
+    const json = (res.headers.get('content-type') || '').includes('json');
+    if (res.status === 404 || !json) noDocumentsApi = true;
     else if (!res.ok) throw new Error(`GET /api/v1/documents answered ${res.status}`);
     else found.doc = ((await res.json()).items || []).map((d) => d.document_no).find(Boolean) || null;
   } catch (err) {
@@ -87,7 +90,8 @@ export async function discoverPages(baseUrl, page, only = null) {
   let noHistoryApi = false;
   try {
     const res = await fetch(new URL('/api/v1/changes?kind=version&per_page=1', baseUrl), { headers: { Accept: 'application/json' } });
-    if (res.status === 404) noHistoryApi = true;
+    // As for documents: a 404 or an answer that is not JSON is a site without it.
+    if (res.status === 404 || !(res.headers.get('content-type') || '').includes('json')) noHistoryApi = true;
     else if (!res.ok) throw new Error(`GET /api/v1/changes answered ${res.status}`);
     else {
       found.history = true;
