@@ -30,21 +30,10 @@ static void document_not_found(struct ph_problems *problems, const char *documen
                     document_no != NULL ? document_no : "");
 }
 
-/* The cached statement `sql` with the document number bound as ?1. A
- * malformed number is not found without touching the database. */
 static ph_status stmt_for_document_no(struct ph_registry *reg, const char *sql, const char *document_no,
                                       sqlite3_stmt **out, struct ph_problems *problems)
 {
-    *out = NULL;
-    if (!ph_document_no_is_valid(document_no)) {
-        document_not_found(problems, document_no);
-        return PH_ERR_NOT_FOUND;
-    }
-    *out = ph_stmt(reg, sql, problems);
-    if (*out == NULL)
-        return PH_ERR_INTERNAL;
-    sqlite3_bind_text(*out, 1, document_no, -1, SQLITE_STATIC);
-    return PH_OK;
+    return ph_stmt_for_number(reg, sql, document_no, "PD", document_not_found, out, problems);
 }
 
 /* --- validation -------------------------------------------------------- */

@@ -102,6 +102,13 @@ ph_status ph_insurer_may_file(struct ph_registry *reg, int64_t insurer_id, struc
  * ("PH", "PD"), a dash, four digits, a dash, six digits. */
 bool ph_yearly_number_is_valid(const char *number, const char *prefix);
 
+/* The cached statement `sql` with a yearly number bound as ?1. A number
+ * not of the prefix's shape is not found (not_found adds the problem)
+ * without touching the database. */
+ph_status ph_stmt_for_number(struct ph_registry *reg, const char *sql, const char *number, const char *prefix,
+                             void (*not_found)(struct ph_problems *, const char *), sqlite3_stmt **out,
+                             struct ph_problems *problems);
+
 /* The next number of the year in China, "PH-2026-000123" style: prefix
  * (two letters), the year, and the counter that counter_sql (an upsert of
  * (year, 1) RETURNING the new last number, with the year bound as ?1)

@@ -40,21 +40,26 @@ static void product_not_found(struct ph_problems *problems, const char *regno)
                     regno != NULL ? regno : "");
 }
 
-/* The cached statement `sql` with the registration number bound as ?1.
- * A malformed number is not found without touching the database. */
-static ph_status stmt_for_regno(struct ph_registry *reg, const char *sql, const char *regno,
-                                sqlite3_stmt **out, struct ph_problems *problems)
+ph_status ph_stmt_for_number(struct ph_registry *reg, const char *sql, const char *number, const char *prefix,
+                             void (*not_found)(struct ph_problems *, const char *), sqlite3_stmt **out,
+                             struct ph_problems *problems)
 {
     *out = NULL;
-    if (!ph_registration_no_is_valid(regno)) {
-        product_not_found(problems, regno);
+    if (!ph_yearly_number_is_valid(number, prefix)) {
+        not_found(problems, number);
         return PH_ERR_NOT_FOUND;
     }
     *out = ph_stmt(reg, sql, problems);
     if (*out == NULL)
         return PH_ERR_INTERNAL;
-    sqlite3_bind_text(*out, 1, regno, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*out, 1, number, -1, SQLITE_STATIC);
     return PH_OK;
+}
+
+static ph_status stmt_for_regno(struct ph_registry *reg, const char *sql, const char *regno, sqlite3_stmt **out,
+                                struct ph_problems *problems)
+{
+    return ph_stmt_for_number(reg, sql, regno, "PH", product_not_found, out, problems);
 }
 
 /* --- writing ------------------------------------------------------------ */

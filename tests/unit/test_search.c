@@ -419,15 +419,6 @@ struct world {
     int64_t insurer;
 };
 
-static void uscc_for(int n, char out[19])
-{
-    char first17[18];
-    snprintf(first17, sizeof first17, "91330000MA2H%05d", n);
-    memcpy(out, first17, 17);
-    out[17] = ph_uscc_check_char(first17);
-    out[18] = '\0';
-}
-
 /* The index holds exactly one row per product, and agrees with itself. */
 static void assert_index_consistent(struct ph_registry *reg)
 {
@@ -455,31 +446,7 @@ static void assert_index_consistent(struct ph_registry *reg)
 
 static int64_t add_insurer(struct world *w, int n)
 {
-    char uscc[19];
-    uscc_for(n, uscc);
-    char name[64];
-    snprintf(name, sizeof name, "测试第%d保险股份有限公司", n);
-    char short_name[32];
-    snprintf(short_name, sizeof short_name, "测试%d险", n);
-    json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", name, "short_name", short_name,
-                             "uscc", uscc, "type", "property", "region", "330000", "website",
-                             "https://insurer.example", "hotline", "95500");
-    json_t *out = NULL;
-    struct ph_problems problems;
-    ph_problems_init(&problems);
-    if (ph_insurer_add(w->t->reg, body, &out, &problems) != PH_OK)
-        fail_msg("add insurer: %s", ph_problems_first_code(&problems));
-    int64_t id = json_integer_value(json_object_get(out, "id"));
-    json_decref(out);
-    json_decref(body);
-    json_t *report = json_pack("{s:s, s:f, s:f, s:s}", "quarter", "2026Q1", "core_pct", 150.0,
-                               "comprehensive_pct", 220.0, "rating", "A");
-    if (ph_solvency_record(w->t->reg, id, report, &out, &problems) != PH_OK)
-        fail_msg("solvency: %s", ph_problems_first_code(&problems));
-    json_decref(out);
-    json_decref(report);
-    ph_problems_release(&problems);
-    w->t->events += 2;
+    int64_t id = test_add_adequate_insurer(w->t, n);
     assert_registry_sane(w->t->reg, w->t->events);
     return id;
 }

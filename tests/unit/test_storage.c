@@ -39,11 +39,7 @@ static void expect_failure(ph_status st, const struct ph_problems *problems, ph_
 /* A valid, computed (not real) USCC that differs for each n. */
 static void test_uscc(int n, char out[19])
 {
-    char first17[18];
-    snprintf(first17, sizeof first17, "91330000MA2H%05d", n);
-    memcpy(out, first17, 17);
-    out[17] = ph_uscc_check_char(first17);
-    out[18] = '\0';
+    test_uscc_for(n, out);
     assert_true(ph_uscc_is_valid(out));
 }
 
