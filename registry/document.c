@@ -257,8 +257,8 @@ static ph_status insert_document_version(struct ph_registry *reg, const struct d
     if (st == PH_OK) {
         char url[64];
         snprintf(url, sizeof url, "/api/v1/documents/%s", t->document_no);
-        *out = json_pack("{s:s, s:I, s:s, s:s, s:I, s:I, s:s, s:[]}", "document_no", t->document_no,
-                         "version", (json_int_t)t->version, "registration_no", t->registration_no,
+        *out = json_pack("{s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:[]}", "document_no", t->document_no,
+                         "version", (json_int_t)t->version, "type", type, "registration_no", t->registration_no,
                          "content_sha256", sha, "content_bytes", (json_int_t)len, "log_index",
                          (json_int_t)log_index, "url", url, "warnings");
     }
@@ -456,13 +456,8 @@ ph_status ph_document_get(struct ph_registry *reg, const char *document_no, int6
             ph_db_problem(reg, problems, "document get");
             return PH_ERR_INTERNAL;
         }
-        json_t *latest = NULL;
-        struct ph_problems ignored;
-        ph_problems_init(&ignored);
-        bool exists = version != 0 && ph_document_get(reg, document_no, 0, &latest, &ignored) == PH_OK;
-        ph_problems_release(&ignored);
-        json_decref(latest);
-        if (exists)
+        static const char sql_exists[] = "SELECT 1 FROM documents WHERE document_no = ?";
+        if (version != 0 && ph_row_exists(reg, sql_exists, document_no))
             ph_problems_add(problems, "document_version_not_found", "version", "文件 %s 没有第 %lld 版。",
                             document_no, (long long)version);
         else
@@ -556,16 +551,12 @@ ph_status ph_product_documents(struct ph_registry *reg, const char *registration
         return PH_ERR_NOT_FOUND;
     }
     bool began = ph_read_begin(reg);
-    sqlite3_stmt *exists = ph_stmt(reg, sql_exists, problems);
-    sqlite3_stmt *stmt = exists != NULL ? ph_stmt(reg, sql, problems) : NULL;
+    sqlite3_stmt *stmt = ph_stmt(reg, sql, problems);
     if (stmt == NULL) {
         ph_read_end(reg, began);
         return PH_ERR_INTERNAL;
     }
-    sqlite3_bind_text(exists, 1, registration_no, -1, SQLITE_STATIC);
-    bool found = sqlite3_step(exists) == SQLITE_ROW;
-    sqlite3_reset(exists);
-    if (!found) {
+    if (!ph_row_exists(reg, sql_exists, registration_no)) {
         ph_read_end(reg, began);
         ph_problems_add(problems, "product_not_found", "registration_no",
                         "没有找到登记编号为“%.20s”的产品。请核对编号，格式像 PH-2026-000123。",

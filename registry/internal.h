@@ -109,6 +109,10 @@ ph_status ph_stmt_for_number(struct ph_registry *reg, const char *sql, const cha
                              void (*not_found)(struct ph_problems *, const char *), sqlite3_stmt **out,
                              struct ph_problems *problems);
 
+/* Whether `sql` (a cached statement with one text parameter) finds a row
+ * for value; false on any error. */
+bool ph_row_exists(struct ph_registry *reg, const char *sql, const char *value);
+
 /* The next number of the year in China, "PH-2026-000123" style: prefix
  * (two letters), the year, and the counter that counter_sql (an upsert of
  * (year, 1) RETURNING the new last number, with the year bound as ?1)

@@ -545,19 +545,24 @@ static void add_comparison_flag(json_t *flags, const json_t *body, const char *f
     json_array_append_new(flags, flag(code, field, message));
 }
 
-static bool product_exists(struct ph_registry *reg, const char *regno)
+bool ph_row_exists(struct ph_registry *reg, const char *sql, const char *value)
 {
-    static const char sql[] = "SELECT 1 FROM products WHERE registration_no = ?";
     struct ph_problems ignored;
     ph_problems_init(&ignored);
     sqlite3_stmt *stmt = ph_stmt(reg, sql, &ignored);
     ph_problems_release(&ignored);
     if (stmt == NULL)
         return false;
-    sqlite3_bind_text(stmt, 1, regno, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 1, value, -1, SQLITE_STATIC);
     bool found = sqlite3_step(stmt) == SQLITE_ROW;
     sqlite3_reset(stmt);
     return found;
+}
+
+static bool product_exists(struct ph_registry *reg, const char *regno)
+{
+    static const char sql[] = "SELECT 1 FROM products WHERE registration_no = ?";
+    return ph_row_exists(reg, sql, regno);
 }
 
 static const char sql_get[] =

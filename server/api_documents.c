@@ -99,16 +99,8 @@ static void write_document(struct ph_request *req, enum doc_write kind, const ch
                        : ph_document_update(server->writer, insurer_id, number, body, &result, &problems);
     pthread_mutex_unlock(&server->write_lock);
     if (st == PH_OK) {
-        /* A new version keeps its type: the body may leave it out. */
-        if (json_object_get(body, "type") == NULL && kind == DOC_UPDATE) {
-            json_t *doc = NULL;
-            struct ph_problems ignored;
-            ph_problems_init(&ignored);
-            if (ph_document_get(req->worker->reader, number, 0, &doc, &ignored) == PH_OK)
-                json_object_set(body, "type", json_object_get(doc, "type"));
-            ph_problems_release(&ignored);
-            json_decref(doc);
-        }
+        /* A new version keeps its type, which the body may leave out. */
+        json_object_set(body, "type", json_object_get(result, "type"));
         ph_plain_review_document(body, json_object_get(result, "warnings"));
     }
     json_decref(body);
