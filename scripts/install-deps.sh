@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcivetweb-dev libsqlite3-dev libjansson-dev libsodium-dev libicu-dev
   libcmocka-dev unicode-data libxml2-dev libqrencode-dev libxml2-utils
-  python3 sqlite3 wrk curl
+  python3 sqlite3 wrk curl faketime
   clang
 )
 

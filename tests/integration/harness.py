@@ -596,9 +596,11 @@ def integrity_check(path):
 
 
 def today():
-    """Today's date (UTC) as YYYY-MM-DD: a withdrawal date may not precede registration."""
+    """Today's China date (UTC+8) as YYYY-MM-DD, the registry's calendar: registration,
+    withdrawal and publication dates are all China dates. (The UTC date is a day behind
+    from 16:00 to 24:00 UTC, and a withdrawal dated then would precede registration.)"""
     import datetime
-    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date().isoformat()
 
 
 def log(*a):

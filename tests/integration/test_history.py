@@ -36,11 +36,6 @@ COVERED_OLD = "医保目录外住院费用，报销比例百分之七十。"
 COVERED_NEW = "医保目录外住院费用，报销比例百分之八十。"
 
 
-def today_china():
-    now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)
-    return now.date().isoformat()
-
-
 class HistoryBase(unittest.TestCase):
     env = None
     srv = None
@@ -287,7 +282,7 @@ class TestChanges(HistoryBase):
                 and (kind is None or i["kind"] == kind) and (version is None or i.get("version") == version)]
 
     def test_rate_change_under_today(self):
-        today = today_china()
+        today = H.today()
         view = self.twin("/changes")
         days = [i for i in view["changes"]["items"]]
         mine = self.find(days, "rate_change", 2)
@@ -318,7 +313,7 @@ class TestChanges(HistoryBase):
         self.assertEqual(api["items"], view["changes"]["items"])
 
     def test_filters(self):
-        today = today_china()
+        today = H.today()
         iid = self.ins["id"]
         reg = self.api("/api/v1/changes?kind=registration&insurer=%d" % iid)["items"]
         self.assertTrue(self.find(reg, "registration", 1))
