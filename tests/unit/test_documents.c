@@ -387,6 +387,211 @@ static void newest(struct ph_document_query *q)
     q->sort = PH_DOC_SORT_NEWEST;
 }
 
+/* --- facets against an oracle ----------------------------------------------
+ *
+ * The search reads its matches in one pass and checks the facet filters
+ * itself (doc_search.c): a facet counts the documents that pass every filter
+ * but its own, the total and the page those that pass them all. Here every
+ * combination of the four facet filters, with and without text, is checked
+ * against what the test knows of each document it published. */
+
+struct known_doc {
+    const char *type;
+    int owner; /* 0: insurer A's medical product; 1: insurer B's accident product */
+    const char *published_on;
+    bool fracture; /* the content says 骨折 */
+    char no[16];
+};
+
+struct facet_case {
+    const char *type;
+    int owner; /* -1: any insurer */
+    const char *category;
+    bool only_2025;
+    const char *text;
+};
+
+static bool known_passes(const struct known_doc *d, const struct facet_case *c, const char *const categories[2],
+                         int skip)
+{
+    bool pass[4] = {
+        c->type == NULL || strcmp(d->type, c->type) == 0,
+        c->category == NULL || strcmp(categories[d->owner], c->category) == 0,
+        c->owner < 0 || d->owner == c->owner,
+        !c->only_2025 || strncmp(d->published_on, "2025", 4) == 0,
+    };
+    for (int f = 0; f < 4; f++) {
+        if (f != skip && !pass[f])
+            return false;
+    }
+    return c->text == NULL || d->fracture;
+}
+
+static int64_t facet_count(json_t *result, const char *facet, const char *value)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach (json_object_get(json_object_get(result, "facets"), facet), i, v) {
+        json_t *value_json = json_object_get(v, "value");
+        char text[32];
+        if (json_is_integer(value_json))
+            snprintf(text, sizeof text, "%lld", (long long)json_integer_value(value_json));
+        else
+            snprintf(text, sizeof text, "%s", json_string_value(value_json));
+        if (strcmp(text, value) == 0)
+            return json_integer_value(json_object_get(v, "count"));
+    }
+    return 0;
+}
+
+static void test_search_facets_against_oracle(void **state)
+{
+    struct test_db *t = *state;
+    int64_t insurers[2] = {test_add_adequate_insurer(t, 1), test_add_adequate_insurer(t, 2)};
+    const char *const categories[2] = {"medical", "accident"};
+    char regnos[2][16];
+    for (int o = 0; o < 2; o++) {
+        json_t *body = test_product_body();
+        json_object_set_new(body, "category", json_string(categories[o]));
+        json_object_set_new(body, "name", json_string(o == 0 ? "安康惠民医疗保险" : "平安出行意外保险"));
+        json_t *out = NULL;
+        struct ph_problems problems;
+        ph_problems_init(&problems);
+        if (ph_product_register(t->reg, insurers[o], body, &out, &problems) != PH_OK)
+            fail_msg("register: %s %s", ph_problems_first_code(&problems), ph_problems_first_field(&problems));
+        t->events++;
+        snprintf(regnos[o], 16, "%s", test_string_at(out, "registration_no"));
+        json_decref(out);
+        json_decref(body);
+        ph_problems_release(&problems);
+    }
+    struct known_doc docs[] = {
+        {"terms", 0, "2024-03-01", true, ""},       {"terms", 1, "2025-02-01", true, ""},
+        {"notice", 0, "2025-04-01", false, ""},     {"notice", 1, "2025-04-01", true, ""},
+        {"rate_table", 0, "2025-07-15", false, ""}, {"rate_table", 1, "2026-01-10", true, ""},
+        {"notice", 1, "2026-02-01", false, ""},     {"prospectus", 0, "2025-09-30", true, ""},
+        {"terms", 0, "2025-09-30", false, ""},      {"notice", 0, "2024-12-31", true, ""},
+    };
+    for (size_t k = 0; k < COUNT(docs); k++) {
+        char title[64];
+        snprintf(title, sizeof title, "示范文件第%zu号", k + 1);
+        json_t *body = doc_body(docs[k].type, title,
+                                docs[k].fracture ? "老人摔倒骨折，按合同赔付医疗费用。\n" : "住院医疗费用按比例报销。\n");
+        json_object_set_new(body, "published_on", json_string(docs[k].published_on));
+        publish(t, insurers[docs[k].owner], regnos[docs[k].owner], body, docs[k].no);
+    }
+
+    const char *const types[] = {NULL, "notice", "terms"};
+    const char *const category_filters[] = {NULL, "medical", "accident"};
+    const char *const texts[] = {NULL, "骨折"};
+    size_t cases = 0;
+    for (size_t a = 0; a < COUNT(types); a++)
+        for (int owner = -1; owner < 2; owner++)
+            for (size_t c = 0; c < COUNT(category_filters); c++)
+                for (int y = 0; y < 2; y++)
+                    for (size_t x = 0; x < COUNT(texts); x++) {
+                        struct facet_case fc = {types[a], owner, category_filters[c], y == 1, texts[x]};
+                        struct ph_document_query q;
+                        ph_document_query_init(&q);
+                        q.text = fc.text;
+                        q.type = fc.type;
+                        q.category = fc.category;
+                        q.insurer_id = owner < 0 ? 0 : insurers[owner];
+                        if (fc.only_2025) {
+                            q.date_from = "2025-01-01";
+                            q.date_to = "2025-12-31";
+                        }
+                        q.sort = PH_DOC_SORT_NEWEST;
+                        json_t *r = NULL;
+                        struct ph_problems problems;
+                        ph_problems_init(&problems);
+                        assert_int_equal(ph_search_documents(t->reg, &q, &r, &problems), PH_OK);
+                        ph_problems_release(&problems);
+                        cases++;
+
+                        /* The page: every document that passes, newest first, then the later number. */
+                        const char *expected[COUNT(docs)];
+                        size_t n = 0;
+                        for (size_t k = 0; k < COUNT(docs); k++) {
+                            if (known_passes(&docs[k], &fc, categories, -1))
+                                expected[n++] = docs[k].no;
+                        }
+                        for (size_t i = 1; i < n; i++) /* insertion sort by (date desc, number desc) */
+                            for (size_t j = i; j > 0; j--) {
+                                const struct known_doc *da = NULL, *db = NULL;
+                                for (size_t k = 0; k < COUNT(docs); k++) {
+                                    if (docs[k].no == expected[j - 1])
+                                        da = &docs[k];
+                                    if (docs[k].no == expected[j])
+                                        db = &docs[k];
+                                }
+                                int by_date = strcmp(da->published_on, db->published_on);
+                                if (by_date > 0 || (by_date == 0 && strcmp(da->no, db->no) > 0))
+                                    break;
+                                const char *swap = expected[j - 1];
+                                expected[j - 1] = expected[j];
+                                expected[j] = swap;
+                            }
+                        json_t *items = json_object_get(r, "items");
+                        if ((size_t)json_integer_value(json_object_get(r, "total")) != n ||
+                            json_array_size(items) != n)
+                            fail_msg("case %zu: total %lld, items %zu, expected %zu", cases,
+                                     (long long)json_integer_value(json_object_get(r, "total")),
+                                     json_array_size(items), n);
+                        for (size_t i = 0; i < n; i++)
+                            assert_string_equal(test_string_at(json_array_get(items, i), "document_no"),
+                                                expected[i]);
+
+                        /* Each facet: every filter but its own. */
+                        static const char *const facet_names[4] = {"type", "category", "insurer", "year"};
+                        for (int f = 0; f < 4; f++) {
+                            for (size_t k = 0; k < COUNT(docs); k++) {
+                                char value[32];
+                                if (f == 0)
+                                    snprintf(value, sizeof value, "%s", docs[k].type);
+                                else if (f == 1)
+                                    snprintf(value, sizeof value, "%s", categories[docs[k].owner]);
+                                else if (f == 2)
+                                    snprintf(value, sizeof value, "%lld", (long long)insurers[docs[k].owner]);
+                                else
+                                    snprintf(value, sizeof value, "%.4s", docs[k].published_on);
+                                int64_t want = 0;
+                                for (size_t m = 0; m < COUNT(docs); m++) {
+                                    char other[32];
+                                    if (f == 0)
+                                        snprintf(other, sizeof other, "%s", docs[m].type);
+                                    else if (f == 1)
+                                        snprintf(other, sizeof other, "%s", categories[docs[m].owner]);
+                                    else if (f == 2)
+                                        snprintf(other, sizeof other, "%lld", (long long)insurers[docs[m].owner]);
+                                    else
+                                        snprintf(other, sizeof other, "%.4s", docs[m].published_on);
+                                    if (strcmp(other, value) == 0 && known_passes(&docs[m], &fc, categories, f))
+                                        want++;
+                                }
+                                int64_t got = facet_count(r, facet_names[f], value);
+                                if (got != want)
+                                    fail_msg("case %zu (type %s, insurer %d, category %s, 2025 %d, text %s): facet "
+                                             "%s value %s: %lld, expected %lld",
+                                             cases, fc.type ? fc.type : "-", owner, fc.category ? fc.category : "-",
+                                             y, fc.text ? fc.text : "-", facet_names[f], value, (long long)got,
+                                             (long long)want);
+                            }
+                            /* No value listed with a count of 0; counts sorted, most first. */
+                            size_t i;
+                            json_t *v;
+                            int64_t previous = INT64_MAX;
+                            json_array_foreach (json_object_get(json_object_get(r, "facets"), facet_names[f]), i, v) {
+                                int64_t count = json_integer_value(json_object_get(v, "count"));
+                                assert_true(count > 0 && count <= previous);
+                                previous = count;
+                            }
+                        }
+                        json_decref(r);
+                    }
+    assert_int_equal(cases, 108);
+}
+
 static void test_search_documents(void **state)
 {
     struct test_db *t = *state;
@@ -507,6 +712,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals_change_nothing, test_db_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_filing_all_or_nothing, test_db_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_search_documents, test_db_setup, test_db_teardown),
+        cmocka_unit_test_setup_teardown(test_search_facets_against_oracle, test_db_setup, test_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
