@@ -164,8 +164,9 @@ def markdown(res):
         ins = tr["inside_them"]
         p("")
         p("One traced round (SQLite statement profile), %.2f s for the %d queries: relaxation probes %.0f%%, "
-          "count %.0f%%, count and unfiltered facets in one pass %.0f%%, page (bm25, highlight, snippet) %.0f%%, "
-          "facet queries of filtered facets %.0f%%, C side %.0f%%. The chosen MATCH expressions on their own "
+          "count %.0f%%, one pass over the matches (bm25, total, facets, ranking) %.0f%%, "
+          "page (its rows with highlight() and snippet()) %.0f%%, "
+          "separate facet queries %.0f%%, C side %.0f%%. The chosen MATCH expressions on their own "
           "(every matching rowid, nothing else) take %.2f s. FTS5's reads of `_content` rows (highlight(), "
           "snippet()) and `_docsize` rows (bm25()) inside those statements: %.0f ms and %.0f ms."
           % (tot / 1e3, lat["queries"], 100 * tr["probes_ms"] / tot, 100 * tr["count_ms"] / tot,
@@ -175,7 +176,7 @@ def markdown(res):
     p("")
     p("The slowest queries (median of their rounds; one traced run):")
     p("")
-    p("| query | q | filters | matches | p50 ms | count + facets pass | page | other facets | MATCH alone |")
+    p("| query | q | filters | matches | p50 ms | one pass (count, facets, bm25) | page | other facets | MATCH alone |")
     p("|---|---|---|---|---|---|---|---|---|")
     for q in lat["every_query"][:10]:
         t = q["traced"]
