@@ -212,6 +212,18 @@ static const char *const migrations[] = {
     ");"
     "CREATE INDEX document_filters_published ON document_filters(published_on);"
     "CREATE INDEX document_filters_product ON document_filters(product_id);",
+
+    /* 5: the log's size after the last leaf that is not a document's
+     * (registry.h, ph_registry_products_state), kept by ph_tlog_append in
+     * the same transaction as every leaf: answers about products stay valid
+     * in the search cache while insurers only publish documents. */
+    "CREATE TABLE log_marks ("
+    "  name TEXT PRIMARY KEY,"
+    "  log_size INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "INSERT INTO log_marks (name, log_size)"
+    " SELECT 'products', COALESCE(MAX(idx) + 1, 0) FROM log_leaves"
+    " WHERE event NOT IN ('document_published', 'document_version_published');",
 };
 
 /* Work a migration needs beyond its SQL, run in the same transaction. */
@@ -233,6 +245,7 @@ static ph_status (*const migration_followups[])(struct ph_registry *, struct ph_
     NULL,
     index_existing_products,
     ph_tlog_backfill_nodes,
+    NULL,
     NULL,
 };
 

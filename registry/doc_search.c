@@ -819,7 +819,7 @@ ph_status ph_search_documents(struct ph_registry *reg, const struct ph_document_
     }
     char *text = NULL;
     size_t len = 0;
-    st = ph_search_cached_answer(reg, key, compute_documents, query, out, &text, &len, problems);
+    st = ph_search_cached_answer(reg, key, false, compute_documents, query, out, &text, &len, problems);
     if (st == PH_OK && text != NULL) {
         *out = json_loadb(text, len, 0, NULL);
         free(text);
@@ -845,7 +845,7 @@ ph_status ph_search_documents_text(struct ph_registry *reg, const struct ph_docu
         st = search_documents_uncached(reg, query, &json, problems);
         ph_read_end(reg, began);
     } else {
-        st = ph_search_cached_answer(reg, key, compute_documents, query, &json, out, out_len, problems);
+        st = ph_search_cached_answer(reg, key, false, compute_documents, query, &json, out, out_len, problems);
     }
     if (st == PH_OK && json != NULL) {
         *out = json_dumps(json, PH_JSON_COMPACT);

@@ -70,6 +70,10 @@ void ph_now_utc(char out[32]);
 void ph_today_china(char out[16]);
 void ph_date_china_after_days(int64_t days, char out[16]);
 
+/* Whether a log event records a document (published, or a new version):
+ * the only events that cannot change an answer about products. */
+bool ph_log_event_is_document(const char *event);
+
 /* Appends one transparency-log leaf inside the caller's transaction. The
  * leaf's bytes are the canonical JSON (sorted keys, compact) of
  * {"event": event, "time": now, ...record}; its hash is RFC 9162's

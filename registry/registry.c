@@ -29,6 +29,25 @@ ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size, int6
     return st;
 }
 
+static const char sql_products_state[] = "SELECT log_size FROM log_marks WHERE name = 'products'";
+
+ph_status ph_registry_products_state(struct ph_registry *reg, int64_t *out_log_size,
+                                     struct ph_problems *problems)
+{
+    sqlite3_stmt *stmt = ph_stmt(reg, sql_products_state, problems);
+    if (stmt == NULL)
+        return PH_ERR_INTERNAL;
+    int rc = sqlite3_step(stmt);
+    /* No row: nothing logged since the table was made by an empty log. */
+    *out_log_size = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        ph_db_problem(reg, problems, "products state");
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
 ph_status ph_registry_check_integrity(struct ph_registry *reg, struct ph_problems *problems)
 {
     sqlite3_stmt *stmt = NULL;

@@ -55,6 +55,14 @@ void ph_registry_close(struct ph_registry *reg);
 ph_status ph_registry_state(struct ph_registry *reg, int64_t *out_log_size, int64_t *out_last_change_unix,
                             struct ph_problems *problems);
 
+/* The log's size just after its last leaf that is not a document's
+ * (document_published, document_version_published): the version of
+ * everything a product search answer is made of (products, their versions,
+ * withdrawals and suspensions, insurers' solvency). Publishing documents
+ * leaves it unchanged. Kept in the leaf's transaction (table log_marks). */
+ph_status ph_registry_products_state(struct ph_registry *reg, int64_t *out_log_size,
+                                     struct ph_problems *problems);
+
 /* --- the transparency log (RFC 9162 Merkle tree, registry/merkle.h) ------ */
 
 /* The log's current size and root hash, from one snapshot. */

@@ -1843,9 +1843,9 @@ static ph_status search_uncached(struct ph_registry *reg, const struct ph_search
 /* The answer as compact JSON text, from the cache when it holds one for
  * this state of the registry, else computed (and then stored). Exactly one
  * of *out_json and *out_text is set on success, whichever came cheaper. */
-ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, ph_search_compute_fn compute,
-                                  const void *query, json_t **out_json, char **out_text, size_t *out_len,
-                                  struct ph_problems *problems)
+ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, bool products_only,
+                                  ph_search_compute_fn compute, const void *query, json_t **out_json,
+                                  char **out_text, size_t *out_len, struct ph_problems *problems)
 {
     *out_json = NULL;
     *out_text = NULL;
@@ -1856,7 +1856,8 @@ ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, ph_s
     int64_t last_change_unix = 0;
     char today[16];
     ph_today_china(today);
-    ph_status st = ph_registry_state(reg, &log_size, &last_change_unix, problems);
+    ph_status st = products_only ? ph_registry_products_state(reg, &log_size, problems)
+                                 : ph_registry_state(reg, &log_size, &last_change_unix, problems);
     if (st == PH_OK) {
         *out_text = ph_search_cache_get(reg->search_cache, key, log_size, today, out_len);
         if (*out_text == NULL) {
@@ -1892,7 +1893,9 @@ static ph_status search_cached(struct ph_registry *reg, const struct ph_search_q
         free(key);
         return search_uncached(reg, query, out_json, problems);
     }
-    st = ph_search_cached_answer(reg, key, compute_products, query, out_json, out_text, out_len, problems);
+    /* A product search's answer is made of products, insurers and their
+     * solvency alone: documents published meanwhile leave it valid. */
+    st = ph_search_cached_answer(reg, key, true, compute_products, query, out_json, out_text, out_len, problems);
     free(key);
     return st;
 }

@@ -53,13 +53,16 @@ json_t *ph_text_query_understood(const struct ph_text_query *tq);
 json_t *ph_search_highlight_json(const char *marked);
 
 /* An answer from the search cache (search_cache.h) when it holds one for
- * the registry's current state (log size and China date, read in one read
- * transaction), else computed by `compute` and stored. On success exactly
+ * the registry's current state and China date (read in one read
+ * transaction), else computed by `compute` and stored. The state is the
+ * log's size, or with products_only the size at its last leaf that is not
+ * a document's (ph_registry_products_state): for answers made of products
+ * alone, which publishing a document cannot change. On success exactly
  * one of *out_json (computed) and *out_text (cached, malloc'd) is set. */
 typedef ph_status (*ph_search_compute_fn)(struct ph_registry *reg, const void *query, json_t **out,
                                           struct ph_problems *problems);
-ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, ph_search_compute_fn compute,
-                                  const void *query, json_t **out_json, char **out_text, size_t *out_len,
-                                  struct ph_problems *problems);
+ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, bool products_only,
+                                  ph_search_compute_fn compute, const void *query, json_t **out_json,
+                                  char **out_text, size_t *out_len, struct ph_problems *problems);
 
 #endif

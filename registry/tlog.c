@@ -114,6 +114,13 @@ ph_status ph_tlog_backfill_nodes(struct ph_registry *reg, struct ph_problems *pr
 }
 
 static const char sql_next_index[] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves";
+static const char sql_mark_products[] = "INSERT INTO log_marks (name, log_size) VALUES ('products', ?)"
+                                        " ON CONFLICT (name) DO UPDATE SET log_size = excluded.log_size";
+
+bool ph_log_event_is_document(const char *event)
+{
+    return strcmp(event, "document_published") == 0 || strcmp(event, "document_version_published") == 0;
+}
 static const char sql_insert_leaf[] =
     "INSERT INTO log_leaves (idx, event, data, leaf_hash, created_at) VALUES (?, ?, ?, ?, ?)";
 
@@ -159,6 +166,15 @@ ph_status ph_tlog_append(struct ph_registry *reg, const char *event, json_t *rec
         st = ph_stmt_exec(reg, insert, "log append", problems);
         if (st == PH_OK)
             st = append_nodes(reg, index, leaf_hash, problems);
+        if (st == PH_OK && !ph_log_event_is_document(event)) {
+            sqlite3_stmt *mark = ph_stmt(reg, sql_mark_products, problems);
+            if (mark == NULL) {
+                st = PH_ERR_INTERNAL;
+            } else {
+                sqlite3_bind_int64(mark, 1, index + 1);
+                st = ph_stmt_exec(reg, mark, "log mark", problems);
+            }
+        }
     } else if (next != NULL && index < 0) {
         ph_db_problem(reg, problems, "log index");
     }

@@ -387,6 +387,60 @@ static void newest(struct ph_document_query *q)
     q->sort = PH_DOC_SORT_NEWEST;
 }
 
+/* The products mark (ph_registry_products_state) skips document leaves, and
+ * migration 5 computes it for a registry made before the mark existed. */
+static int64_t products_mark(struct ph_registry *reg)
+{
+    int64_t size = -1;
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    assert_int_equal(ph_registry_products_state(reg, &size, &problems), PH_OK);
+    ph_problems_release(&problems);
+    return size;
+}
+
+static void test_products_mark(void **state)
+{
+    struct test_db *t = *state;
+    int64_t insurer = test_add_adequate_insurer(t, 1);
+    char regno[16];
+    register_product(t, insurer, "杭州惠民保", regno);
+    int64_t after_product = t->events;
+    assert_int_equal(products_mark(t->reg), after_product);
+    char no[16];
+    publish(t, insurer, regno, doc_body("terms", "杭州惠民保条款", terms_text), no);
+    publish(t, insurer, regno, doc_body("notice", "关于杭州惠民保续保的公告", "续保不用再交材料。\n"), no);
+    assert_int_equal(products_mark(t->reg), after_product);
+    assert_true(t->events > after_product);
+
+    /* A registry of schema 4: no log_marks. Reopening migrates and backfills. */
+    assert_int_equal(sqlite3_exec(t->reg->db, "DROP TABLE log_marks; PRAGMA user_version = 4", NULL, NULL, NULL),
+                     SQLITE_OK);
+    ph_registry_close(t->reg);
+    t->reg = NULL;
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    assert_int_equal(ph_registry_open(t->path, PH_OPEN_READ_WRITE, &t->reg, &problems), PH_OK);
+    ph_problems_release(&problems);
+    assert_int_equal(test_sql_int(t->reg, "PRAGMA user_version"), ph_registry_schema_version());
+    assert_int_equal(products_mark(t->reg), after_product);
+    assert_registry_sane(t->reg, t->events);
+
+    /* Anything but a document moves it: a withdrawal. */
+    char today[16];
+    ph_today_china(today);
+    json_t *withdrawal = json_pack("{s:s, s:s}", "date", today, "reason", "产品升级");
+    json_t *out = NULL;
+    ph_problems_init(&problems);
+    assert_int_equal(ph_product_withdraw(t->reg, insurer, regno, withdrawal, &out, &problems), PH_OK);
+    t->events++;
+    json_decref(out);
+    json_decref(withdrawal);
+    ph_problems_release(&problems);
+    assert_int_equal(products_mark(t->reg), t->events);
+    assert_registry_sane(t->reg, t->events);
+}
+
 /* --- facets against an oracle ----------------------------------------------
  *
  * The search reads its matches in one pass and checks the facet filters
@@ -713,6 +767,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filing_all_or_nothing, test_db_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_search_documents, test_db_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_search_facets_against_oracle, test_db_setup, test_db_teardown),
+        cmocka_unit_test_setup_teardown(test_products_mark, test_db_setup, test_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1515,6 +1515,81 @@ static void test_cache_follows_writes(void **state)
     ph_search_cache_free(cache);
 }
 
+/* Publishing a document leaves product answers in the cache valid (they
+ * are made of products alone), while document answers and any change to a
+ * product are seen at once. */
+static uint64_t cache_hits(struct ph_search_cache *cache)
+{
+    struct ph_search_cache_stats stats;
+    ph_search_cache_get_stats(cache, &stats);
+    return stats.hits;
+}
+
+static json_int_t documents_total(struct ph_registry *reg, const char *text)
+{
+    struct ph_document_query q;
+    ph_document_query_init(&q);
+    q.text = text;
+    json_t *out = NULL;
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    assert_int_equal(ph_search_documents(reg, &q, &out, &problems), PH_OK);
+    ph_problems_release(&problems);
+    json_int_t total = json_integer_value(json_object_get(out, "total"));
+    json_decref(out);
+    return total;
+}
+
+static void test_cache_outlives_documents(void **state)
+{
+    char regnos[P_COUNT][16];
+    struct world w = make_world(state, regnos);
+    struct ph_registry *reg = w.t->reg;
+    struct ph_search_cache *cache = ph_search_cache_new(64, 1 << 20);
+    assert_non_null(cache);
+    ph_registry_use_search_cache(reg, cache);
+
+    json_t *before = search_q(reg, "意外", NULL); /* a miss, stored */
+    assert_int_equal(documents_total(reg, "雪崩"), 0);
+    uint64_t hits = cache_hits(cache);
+
+    json_t *body = json_pack("{s:s, s:s, s:s}", "type", "notice", "title", "关于雪崩救援责任的公告", "content",
+                             "遇到雪崩受伤，也在保障范围内。\n");
+    json_t *out = NULL;
+    struct ph_problems problems;
+    ph_problems_init(&problems);
+    assert_int_equal(ph_document_publish(reg, w.insurer, regnos[P_ELDER], body, &out, &problems), PH_OK);
+    w.t->events++;
+    json_decref(out);
+    json_decref(body);
+    assert_registry_sane(reg, w.t->events);
+
+    /* The product answer is still the cached one: a hit, equal. */
+    json_t *after = search_q(reg, "意外", NULL);
+    assert_int_equal(cache_hits(cache), hits + 1);
+    assert_true(json_equal(before, after));
+    json_decref(after);
+    /* The document answer is not: the new notice is found. */
+    assert_int_equal(documents_total(reg, "雪崩"), 1);
+
+    /* A product change is seen at once: a miss, and the new name. */
+    hits = cache_hits(cache);
+    assert_int_equal(update_name(&w, regnos[P_ELDER], "雪崩救援意外险", &problems), PH_OK);
+    w.t->events++;
+    assert_registry_sane(reg, w.t->events);
+    bool found = false;
+    assert_int_equal(total_for(reg, "雪崩救援", regnos[P_ELDER], &found), 1);
+    assert_true(found);
+    json_t *changed = search_q(reg, "意外", NULL);
+    assert_int_equal(cache_hits(cache), hits);
+    json_decref(changed);
+
+    ph_problems_release(&problems);
+    json_decref(before);
+    ph_registry_use_search_cache(reg, NULL);
+    ph_search_cache_free(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1535,6 +1610,7 @@ int main(void)
         cmocka_unit_test(test_cache_keys),
         cmocka_unit_test(test_cache_entries),
         cmocka_unit_test_setup_teardown(test_cache_follows_writes, world_setup, test_db_teardown),
+        cmocka_unit_test_setup_teardown(test_cache_outlives_documents, world_setup, test_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -446,6 +446,16 @@ static inline void assert_registry_sane(struct ph_registry *reg, int64_t expecte
     assert_int_equal(st, PH_OK);
     assert_int_equal(log_size, expected_events);
     assert_true(expected_events == 0 ? last_change == 0 : last_change > 0);
+    /* The products mark is the log's size after its last leaf that is not
+     * a document's, as recomputed from the leaves. */
+    int64_t products_size = -1;
+    ph_problems_init(&problems);
+    st = ph_registry_products_state(reg, &products_size, &problems);
+    ph_problems_release(&problems);
+    assert_int_equal(st, PH_OK);
+    assert_int_equal(products_size,
+                     test_sql_int(reg, "SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves WHERE event NOT IN"
+                                       " ('document_published', 'document_version_published')"));
 
     assert_int_equal(test_sql_int(reg, "SELECT COUNT(*) FROM products p WHERE p.latest_version IS NOT"
                                        " (SELECT MAX(version) FROM product_versions v"
