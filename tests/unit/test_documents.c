@@ -481,6 +481,29 @@ static bool known_passes(const struct known_doc *d, const struct facet_case *c, 
     return c->text == NULL || d->fracture;
 }
 
+/* Newest first, then the later number (numbers of one year sort as text). */
+static int known_newest_first(const void *a, const void *b)
+{
+    const struct known_doc *x = *(const struct known_doc *const *)a, *y = *(const struct known_doc *const *)b;
+    int by_date = strcmp(y->published_on, x->published_on);
+    return by_date != 0 ? by_date : strcmp(y->no, x->no);
+}
+
+/* A document's value in facet f (type, category, insurer, year) as the
+ * answer's facets spell it. */
+static void known_facet_value(const struct known_doc *d, int f, const char *const categories[2],
+                              const int64_t insurers[2], char out[32])
+{
+    if (f == 0)
+        snprintf(out, 32, "%s", d->type);
+    else if (f == 1)
+        snprintf(out, 32, "%s", categories[d->owner]);
+    else if (f == 2)
+        snprintf(out, 32, "%lld", (long long)insurers[d->owner]);
+    else
+        snprintf(out, 32, "%.4s", d->published_on);
+}
+
 static int64_t facet_count(json_t *result, const char *facet, const char *value)
 {
     size_t i;
@@ -564,28 +587,13 @@ static void test_search_facets_against_oracle(void **state)
                         cases++;
 
                         /* The page: every document that passes, newest first, then the later number. */
-                        const char *expected[COUNT(docs)];
+                        const struct known_doc *expected[COUNT(docs)];
                         size_t n = 0;
                         for (size_t k = 0; k < COUNT(docs); k++) {
                             if (known_passes(&docs[k], &fc, categories, -1))
-                                expected[n++] = docs[k].no;
+                                expected[n++] = &docs[k];
                         }
-                        for (size_t i = 1; i < n; i++) /* insertion sort by (date desc, number desc) */
-                            for (size_t j = i; j > 0; j--) {
-                                const struct known_doc *da = NULL, *db = NULL;
-                                for (size_t k = 0; k < COUNT(docs); k++) {
-                                    if (docs[k].no == expected[j - 1])
-                                        da = &docs[k];
-                                    if (docs[k].no == expected[j])
-                                        db = &docs[k];
-                                }
-                                int by_date = strcmp(da->published_on, db->published_on);
-                                if (by_date > 0 || (by_date == 0 && strcmp(da->no, db->no) > 0))
-                                    break;
-                                const char *swap = expected[j - 1];
-                                expected[j - 1] = expected[j];
-                                expected[j] = swap;
-                            }
+                        qsort(expected, n, sizeof expected[0], known_newest_first);
                         json_t *items = json_object_get(r, "items");
                         if ((size_t)json_integer_value(json_object_get(r, "total")) != n ||
                             json_array_size(items) != n)
@@ -594,32 +602,18 @@ static void test_search_facets_against_oracle(void **state)
                                      json_array_size(items), n);
                         for (size_t i = 0; i < n; i++)
                             assert_string_equal(test_string_at(json_array_get(items, i), "document_no"),
-                                                expected[i]);
+                                                expected[i]->no);
 
                         /* Each facet: every filter but its own. */
                         static const char *const facet_names[4] = {"type", "category", "insurer", "year"};
                         for (int f = 0; f < 4; f++) {
                             for (size_t k = 0; k < COUNT(docs); k++) {
                                 char value[32];
-                                if (f == 0)
-                                    snprintf(value, sizeof value, "%s", docs[k].type);
-                                else if (f == 1)
-                                    snprintf(value, sizeof value, "%s", categories[docs[k].owner]);
-                                else if (f == 2)
-                                    snprintf(value, sizeof value, "%lld", (long long)insurers[docs[k].owner]);
-                                else
-                                    snprintf(value, sizeof value, "%.4s", docs[k].published_on);
+                                known_facet_value(&docs[k], f, categories, insurers, value);
                                 int64_t want = 0;
                                 for (size_t m = 0; m < COUNT(docs); m++) {
                                     char other[32];
-                                    if (f == 0)
-                                        snprintf(other, sizeof other, "%s", docs[m].type);
-                                    else if (f == 1)
-                                        snprintf(other, sizeof other, "%s", categories[docs[m].owner]);
-                                    else if (f == 2)
-                                        snprintf(other, sizeof other, "%lld", (long long)insurers[docs[m].owner]);
-                                    else
-                                        snprintf(other, sizeof other, "%.4s", docs[m].published_on);
+                                    known_facet_value(&docs[m], f, categories, insurers, other);
                                     if (strcmp(other, value) == 0 && known_passes(&docs[m], &fc, categories, f))
                                         want++;
                                 }
