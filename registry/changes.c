@@ -9,7 +9,9 @@
  * migration or backfill, and stays right for leaves written before this
  * file existed. The cost is a scan of the log per page (a COUNT and a
  * LIMIT/OFFSET query with json_extract per leaf); docs/internals/history.md
- * measures it and says what to add when the log is large.
+ * measures it and says what to add when the log is large. Pages go through
+ * the search's answer cache (search_internal.h), valid until the next leaf,
+ * so only the first reader after a change pays for the scan.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,8 @@
 #include "i18n/format.h"
 #include "registry/internal.h"
 #include "registry/rules.h"
+#include "registry/search_cache.h"
+#include "registry/search_internal.h"
 
 static const struct {
     const char *code;
@@ -379,12 +383,9 @@ static json_t *filters_json(const struct ph_changes_query *q)
                      q->region);
 }
 
-ph_status ph_changes_list(struct ph_registry *reg, const struct ph_changes_query *query, json_t **out,
-                          struct ph_problems *problems)
+static ph_status changes_uncached(struct ph_registry *reg, const struct ph_changes_query *query, json_t **out,
+                                  struct ph_problems *problems)
 {
-    *out = NULL;
-    if (!check_query(query, problems))
-        return PH_ERR_BAD_REQUEST;
     struct region_bind region = {"", "", ""};
     if (query->region != NULL) {
         snprintf(region.city, sizeof region.city, "%.4s00", query->region);
@@ -458,4 +459,36 @@ ph_status ph_changes_list(struct ph_registry *reg, const struct ph_changes_query
                      (json_int_t)query->page, "per_page", (json_int_t)query->per_page, "pages",
                      (json_int_t)pages, "filters", filters_json(query), "items", items);
     return PH_OK;
+}
+
+static ph_status compute_changes(struct ph_registry *reg, const void *query, json_t **out,
+                                 struct ph_problems *problems)
+{
+    return changes_uncached(reg, query, out, problems);
+}
+
+/* Every field of the query (all checked: dates, codes, numbers; no free
+ * text, so no value can imitate a separator). */
+static bool changes_cache_key(const struct ph_changes_query *q, char key[PH_SEARCH_CACHE_KEY_MAX])
+{
+    int n = snprintf(key, PH_SEARCH_CACHE_KEY_MAX,
+                     "changes\x1f%s\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%lld\x1f%lld",
+                     q->date_from ? q->date_from : "", q->date_to ? q->date_to : "", q->kind ? q->kind : "",
+                     (long long)q->insurer_id, q->category ? q->category : "", q->region ? q->region : "",
+                     (long long)q->page, (long long)q->per_page);
+    return n > 0 && n < PH_SEARCH_CACHE_KEY_MAX;
+}
+
+/* Each page is a scan of the log (0.3-0.5 s at 100,000 leaves): answers go
+ * through the search's answer cache, valid until the next leaf. */
+ph_status ph_changes_list(struct ph_registry *reg, const struct ph_changes_query *query, json_t **out,
+                          struct ph_problems *problems)
+{
+    *out = NULL;
+    if (!check_query(query, problems))
+        return PH_ERR_BAD_REQUEST;
+    char key[PH_SEARCH_CACHE_KEY_MAX];
+    if (reg->search_cache == NULL || !changes_cache_key(query, key))
+        return changes_uncached(reg, query, out, problems);
+    return ph_search_cached_json(reg, key, false, compute_changes, query, out, problems);
 }

@@ -817,18 +817,7 @@ ph_status ph_search_documents(struct ph_registry *reg, const struct ph_document_
         ph_read_end(reg, began);
         return st;
     }
-    char *text = NULL;
-    size_t len = 0;
-    st = ph_search_cached_answer(reg, key, false, compute_documents, query, out, &text, &len, problems);
-    if (st == PH_OK && text != NULL) {
-        *out = json_loadb(text, len, 0, NULL);
-        free(text);
-        if (*out == NULL) {
-            ph_problems_add(problems, "internal", "", "内存不足。");
-            st = PH_ERR_INTERNAL;
-        }
-    }
-    return st;
+    return ph_search_cached_json(reg, key, false, compute_documents, query, out, problems);
 }
 
 ph_status ph_search_documents_text(struct ph_registry *reg, const struct ph_document_query *query, char **out,

@@ -1874,6 +1874,30 @@ ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, bool
     return st;
 }
 
+/* A cached answer's text as JSON in *out; frees the text. */
+static ph_status parse_cached_text(char *text, size_t len, json_t **out, struct ph_problems *problems)
+{
+    *out = json_loadb(text, len, 0, NULL);
+    free(text);
+    if (*out == NULL) {
+        ph_problems_add(problems, "internal", "", "内存不足。");
+        return PH_ERR_INTERNAL;
+    }
+    return PH_OK;
+}
+
+ph_status ph_search_cached_json(struct ph_registry *reg, const char *key, bool products_only,
+                                ph_search_compute_fn compute, const void *query, json_t **out,
+                                struct ph_problems *problems)
+{
+    char *text = NULL;
+    size_t len = 0;
+    ph_status st = ph_search_cached_answer(reg, key, products_only, compute, query, out, &text, &len, problems);
+    if (st == PH_OK && text != NULL)
+        st = parse_cached_text(text, len, out, problems);
+    return st;
+}
+
 static ph_status compute_products(struct ph_registry *reg, const void *query, json_t **out,
                                   struct ph_problems *problems)
 {
@@ -1906,14 +1930,10 @@ ph_status ph_search_products(struct ph_registry *reg, const struct ph_search_que
     char *text = NULL;
     size_t len = 0;
     ph_status st = search_cached(reg, query, out, &text, &len, problems);
-    if (st == PH_OK && text != NULL) {
-        *out = json_loadb(text, len, 0, NULL);
-        if (*out == NULL) {
-            ph_problems_add(problems, "internal", "", "内存不足。");
-            st = PH_ERR_INTERNAL;
-        }
-    }
-    free(text);
+    if (st == PH_OK && text != NULL)
+        st = parse_cached_text(text, len, out, problems);
+    else
+        free(text);
     return st;
 }
 

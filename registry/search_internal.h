@@ -65,4 +65,10 @@ ph_status ph_search_cached_answer(struct ph_registry *reg, const char *key, bool
                                   ph_search_compute_fn compute, const void *query, json_t **out_json,
                                   char **out_text, size_t *out_len, struct ph_problems *problems);
 
+/* The same answer always as JSON (*out; a cached text is parsed), for
+ * callers that build on it rather than send it as it is. */
+ph_status ph_search_cached_json(struct ph_registry *reg, const char *key, bool products_only,
+                                ph_search_compute_fn compute, const void *query, json_t **out,
+                                struct ph_problems *problems);
+
 #endif

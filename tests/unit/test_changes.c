@@ -8,6 +8,8 @@
 #include "test_support.h"
 
 #include "i18n/text.h"
+#include "registry/search.h"
+#include "registry/search_cache.h"
 
 static void update(struct test_db *t, int64_t insurer, const char *regno, json_t *body, const char *reason)
 {
@@ -246,12 +248,58 @@ static void test_bad_queries(void **state)
     assert_int_equal(n, 9);
 }
 
+/* With the answer cache: the same answers, a second read is a hit, and a
+ * new event shows on the very next read. */
+static void test_cached_pages_follow_the_log(void **state)
+{
+    struct test_db *t = *state;
+    struct history h;
+    make_history(t, &h);
+    struct ph_changes_query q;
+    ph_changes_query_init(&q);
+    json_t *plain = list(t, &q);
+    struct ph_changes_query by_kind = q;
+    by_kind.kind = "rate_change";
+    json_t *plain_kind = list(t, &by_kind);
+
+    struct ph_search_cache *cache = ph_search_cache_new(16, 1 << 20);
+    assert_non_null(cache);
+    ph_registry_use_search_cache(t->reg, cache);
+    json_t *first = list(t, &q);  /* a miss, stored */
+    json_t *second = list(t, &q); /* a hit */
+    json_t *kind = list(t, &by_kind);
+    assert_true(json_equal(plain, first));
+    assert_true(json_equal(plain, second));
+    assert_true(json_equal(plain_kind, kind)); /* the kind is in the key */
+    struct ph_search_cache_stats stats;
+    ph_search_cache_get_stats(cache, &stats);
+    assert_int_equal(stats.hits, 1);
+
+    char regno[16];
+    register_product(t, h.b, "变化测试新产品", "medical", regno);
+    json_t *after = list(t, &q);
+    assert_int_equal(json_integer_value(json_object_get(after, "total")),
+                     json_integer_value(json_object_get(plain, "total")) + 1);
+    assert_string_equal(kind_at(after, 0), "registration");
+    assert_string_equal(test_string_at(json_array_get(json_object_get(after, "items"), 0), "registration_no"),
+                        regno);
+    ph_registry_use_search_cache(t->reg, NULL);
+    ph_search_cache_free(cache);
+    json_decref(plain);
+    json_decref(plain_kind);
+    json_decref(first);
+    json_decref(second);
+    json_decref(kind);
+    json_decref(after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_every_kind_newest_first, test_db_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_filters_and_paging, test_db_setup, test_db_teardown),
         cmocka_unit_test_setup_teardown(test_bad_queries, test_db_setup, test_db_teardown),
+        cmocka_unit_test_setup_teardown(test_cached_pages_follow_the_log, test_db_setup, test_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
