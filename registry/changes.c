@@ -111,11 +111,8 @@ static const char sql_premiums[] =
     " JOIN product_versions w ON w.product_id = p.id AND w.version = ?2 - 1"
     " WHERE p.registration_no = ?1";
 
-struct region_bind {
-    char city[8], province[8], like[8];
-};
 
-static void bind_filters(sqlite3_stmt *stmt, const struct ph_changes_query *q, const struct region_bind *r)
+static void bind_filters(sqlite3_stmt *stmt, const struct ph_changes_query *q, const struct ph_region_units *r)
 {
     if (q->date_from != NULL)
         sqlite3_bind_text(stmt, 1, q->date_from, -1, SQLITE_STATIC);
@@ -386,17 +383,9 @@ static json_t *filters_json(const struct ph_changes_query *q)
 static ph_status changes_uncached(struct ph_registry *reg, const struct ph_changes_query *query, json_t **out,
                                   struct ph_problems *problems)
 {
-    struct region_bind region = {"", "", ""};
-    if (query->region != NULL) {
-        snprintf(region.city, sizeof region.city, "%.4s00", query->region);
-        snprintf(region.province, sizeof region.province, "%.2s0000", query->region);
-        if (strcmp(query->region + 2, "0000") == 0)
-            snprintf(region.like, sizeof region.like, "%.2s%%", query->region);
-        else if (strcmp(query->region + 4, "00") == 0)
-            snprintf(region.like, sizeof region.like, "%.4s%%", query->region);
-        else
-            snprintf(region.like, sizeof region.like, "%.6s", query->region);
-    }
+    struct ph_region_units region = {"", "", ""};
+    if (query->region != NULL)
+        ph_region_units(query->region, &region);
 
     bool began = ph_read_begin(reg);
     ph_status st = PH_OK;

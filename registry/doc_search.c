@@ -221,9 +221,7 @@ struct doc_run {
     struct ph_registry *reg;
     const struct ph_document_query *query;
     const char *region; /* the form's, else the one the text named */
-    char region_city[8];
-    char region_province[8];
-    char region_like[8];
+    struct ph_region_units region_units; /* of region, when set */
     const char *match;
 };
 
@@ -239,14 +237,7 @@ static void doc_run_init(struct doc_run *run, struct ph_registry *reg, const str
     run->region = query->region != NULL ? query->region : ph_text_query_region(tq);
     if (run->region == NULL)
         return;
-    snprintf(run->region_city, sizeof run->region_city, "%.4s00", run->region);
-    snprintf(run->region_province, sizeof run->region_province, "%.2s0000", run->region);
-    if (strcmp(run->region + 2, "0000") == 0)
-        snprintf(run->region_like, sizeof run->region_like, "%.2s%%", run->region);
-    else if (strcmp(run->region + 4, "00") == 0)
-        snprintf(run->region_like, sizeof run->region_like, "%.4s%%", run->region);
-    else
-        snprintf(run->region_like, sizeof run->region_like, "%.6s", run->region);
+    ph_region_units(run->region, &run->region_units);
 }
 
 /* The filters that are also facets (type, category, insurer, dates), as
@@ -313,11 +304,11 @@ static void from_where(struct doc_sql *q, const struct doc_run *run, bool with_f
                " (r.region IN ('000000', ");
         add_text(q, run->region);
         add(q, ", ");
-        add_text(q, run->region_city);
+        add_text(q, run->region_units.city);
         add(q, ", ");
-        add_text(q, run->region_province);
+        add_text(q, run->region_units.province);
         add(q, ") OR r.region LIKE ");
-        add_text(q, run->region_like);
+        add_text(q, run->region_units.like);
         add(q, "))");
     }
 }

@@ -103,21 +103,9 @@ ph_status ph_feed_entries(struct ph_registry *reg, const struct ph_feed_query *q
     ph_status st = ph_feed_query_check(query, problems);
     if (st != PH_OK)
         return st;
-    char city[8] = "";
-    char province[8] = "";
-    char like[8] = "";
-    if (query->region != NULL) {
-        /* The search's rule (search.c): the place, the units above it, and
-         * the units inside it. */
-        snprintf(city, sizeof city, "%.4s00", query->region);
-        snprintf(province, sizeof province, "%.2s0000", query->region);
-        if (strcmp(query->region + 2, "0000") == 0)
-            snprintf(like, sizeof like, "%.2s%%", query->region);
-        else if (strcmp(query->region + 4, "00") == 0)
-            snprintf(like, sizeof like, "%.4s%%", query->region);
-        else
-            snprintf(like, sizeof like, "%.6s", query->region);
-    }
+    struct ph_region_units units = {"", "", ""};
+    if (query->region != NULL)
+        ph_region_units(query->region, &units);
     bool began = ph_read_begin(reg);
     int64_t log_size = 0;
     int64_t last_change = 0;
@@ -135,9 +123,9 @@ ph_status ph_feed_entries(struct ph_registry *reg, const struct ph_feed_query *q
             sqlite3_bind_text(stmt, 7, query->category, -1, SQLITE_STATIC);
         if (query->region != NULL) {
             sqlite3_bind_text(stmt, 8, query->region, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 9, city, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 10, province, -1, SQLITE_STATIC);
-            sqlite3_bind_text(stmt, 11, like, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 9, units.city, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 10, units.province, -1, SQLITE_STATIC);
+            sqlite3_bind_text(stmt, 11, units.like, -1, SQLITE_STATIC);
         }
         sqlite3_bind_int(stmt, 12, query->limit);
         int rc = sqlite3_step(stmt);

@@ -90,6 +90,18 @@ const char *ph_region_province_name(const char *code)
     return NULL;
 }
 
+void ph_region_units(const char *code, struct ph_region_units *out)
+{
+    snprintf(out->city, sizeof out->city, "%.4s00", code);
+    snprintf(out->province, sizeof out->province, "%.2s0000", code);
+    if (strcmp(code + 2, "0000") == 0)
+        snprintf(out->like, sizeof out->like, "%.2s%%", code);
+    else if (strcmp(code + 4, "00") == 0)
+        snprintf(out->like, sizeof out->like, "%.4s%%", code);
+    else
+        snprintf(out->like, sizeof out->like, "%.6s", code);
+}
+
 bool ph_region_is_valid(const char *code)
 {
     if (ph_region_province_name(code) == NULL)

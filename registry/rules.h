@@ -31,6 +31,19 @@ char ph_uscc_check_char(const char *first17);
  * whole-country code "000000". */
 bool ph_region_is_valid(const char *code);
 
+/* What a region filter matches besides the region itself: the city and the
+ * province above it, and a LIKE pattern for the units inside it ("33%" for
+ * a province, "3301%" for a city, the code itself for a county). A product
+ * sold in any of them, or nationwide ("000000"), is sold there. The one
+ * rule of the product search, the document search, the feeds and "what
+ * changed". code must be valid (ph_region_is_valid). */
+struct ph_region_units {
+    char city[8];
+    char province[8];
+    char like[8];
+};
+void ph_region_units(const char *code, struct ph_region_units *out);
+
 /* Plain Chinese name of the province-level unit of a region code
  * ("浙江省" for "330106"), "全国" for "000000", NULL when unknown. */
 const char *ph_region_province_name(const char *code);

@@ -826,9 +826,7 @@ struct search_run {
     const struct ph_search_query *query; /* with the age and region the text named */
     const char *match;                   /* FTS5 expression, or NULL for no text */
     char today[16];
-    char region_city[8];
-    char region_province[8];
-    char region_like[8];
+    struct ph_region_units region_units; /* of query->region, when set */
 };
 
 /* The on-sale rule in SQL, the same as ph_product_get's in C: published,
@@ -850,11 +848,11 @@ static void sql_region_match(struct sql *q, const struct search_run *run, bool w
             whole_country ? "'000000', " : "");
     sql_text(q, run->query->region);
     sql_add(q, ", ");
-    sql_text(q, run->region_city);
+    sql_text(q, run->region_units.city);
     sql_add(q, ", ");
-    sql_text(q, run->region_province);
+    sql_text(q, run->region_units.province);
     sql_add(q, ") OR r.region LIKE ");
-    sql_text(q, run->region_like);
+    sql_text(q, run->region_units.like);
     sql_add(q, "))");
 }
 
@@ -1729,6 +1727,25 @@ static const char *sort_zh(enum ph_search_sort sort, bool has_text)
                     : "现在能买的排在前面，再按登记时间从新到旧排列。排序不收任何费用。";
 }
 
+/* A run of a search: the form's query, with the ages and places the text
+ * names as filters unless the form gave them (*query, which run points
+ * to), today's China date and the region's units. */
+static void run_init(struct search_run *run, struct ph_registry *reg, const struct ph_search_query *given,
+                     const struct understood *u, struct ph_search_query *query)
+{
+    *query = *given;
+    if (query->age_years < 0 && u->age_years >= 0)
+        query->age_years = u->age_years;
+    if (query->region == NULL && u->region[0] != '\0')
+        query->region = u->region;
+    memset(run, 0, sizeof *run);
+    run->reg = reg;
+    run->query = query;
+    ph_today_china(run->today);
+    if (query->region != NULL)
+        ph_region_units(query->region, &run->region_units);
+}
+
 /* The search itself, every time (ph_search_products adds the cache). */
 static ph_status search_uncached(struct ph_registry *reg, const struct ph_search_query *given, json_t **out,
                                  struct ph_problems *problems)
@@ -1741,25 +1758,9 @@ static ph_status search_uncached(struct ph_registry *reg, const struct ph_search
     }
     understand(given->text, u);
 
-    /* Ages and places in the text become filters unless the form gave them. */
-    struct ph_search_query query = *given;
-    if (query.age_years < 0 && u->age_years >= 0)
-        query.age_years = u->age_years;
-    if (query.region == NULL && u->region[0] != '\0')
-        query.region = u->region;
-
-    struct search_run run = {.reg = reg, .query = &query, .match = NULL};
-    ph_today_china(run.today);
-    if (query.region != NULL) {
-        snprintf(run.region_city, sizeof run.region_city, "%.4s00", query.region);
-        snprintf(run.region_province, sizeof run.region_province, "%.2s0000", query.region);
-        if (strcmp(query.region + 2, "0000") == 0)
-            snprintf(run.region_like, sizeof run.region_like, "%.2s%%", query.region);
-        else if (strcmp(query.region + 4, "00") == 0)
-            snprintf(run.region_like, sizeof run.region_like, "%.4s%%", query.region);
-        else
-            snprintf(run.region_like, sizeof run.region_like, "%.6s", query.region);
-    }
+    struct ph_search_query query;
+    struct search_run run;
+    run_init(&run, reg, given, u, &query);
 
     json_t *unmatched = json_array();
     const char *relaxed = "none";
@@ -2106,25 +2107,10 @@ ph_status ph_search_products_each(struct ph_registry *reg, const struct ph_searc
         return PH_ERR_INTERNAL;
     }
     understand(given->text, u);
-    /* The same reading of the text as ph_search_products: ages and places
-     * in it become filters unless the form gave them. */
-    struct ph_search_query query = *given;
-    if (query.age_years < 0 && u->age_years >= 0)
-        query.age_years = u->age_years;
-    if (query.region == NULL && u->region[0] != '\0')
-        query.region = u->region;
-    struct search_run run = {.reg = reg, .query = &query, .match = NULL};
-    ph_today_china(run.today);
-    if (query.region != NULL) {
-        snprintf(run.region_city, sizeof run.region_city, "%.4s00", query.region);
-        snprintf(run.region_province, sizeof run.region_province, "%.2s0000", query.region);
-        if (strcmp(query.region + 2, "0000") == 0)
-            snprintf(run.region_like, sizeof run.region_like, "%.2s%%", query.region);
-        else if (strcmp(query.region + 4, "00") == 0)
-            snprintf(run.region_like, sizeof run.region_like, "%.4s%%", query.region);
-        else
-            snprintf(run.region_like, sizeof run.region_like, "%.6s", query.region);
-    }
+    /* The same reading of the text as ph_search_products. */
+    struct ph_search_query query;
+    struct search_run run;
+    run_init(&run, reg, given, u, &query);
 
     bool own_tx = ph_read_begin(reg);
     bool nothing = false;
