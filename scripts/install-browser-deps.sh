@@ -20,24 +20,9 @@ if ! command -v npm >/dev/null 2>&1; then
   packages+=(npm)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-browser-deps: all ${#packages[@]} packages present"
-else
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then
-    sudo_cmd=(sudo)
-  fi
-  echo "install-browser-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=scripts/apt-install-missing.sh
+. "$root/scripts/apt-install-missing.sh"
+apt_install_missing install-browser-deps "${packages[@]}"
 
 # npm ci removes and reinstalls node_modules; only do it when the lock file
 # changed since the last install (the stamp holds the lock file's hash).

@@ -16,24 +16,9 @@ packages=(libreoffice-calc-nogui trang libxml2-utils)
 if ! command -v java >/dev/null 2>&1; then
   packages+=(default-jre-headless)
 fi
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-export-test-deps: all ${#packages[@]} packages present"
-else
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then
-    sudo_cmd=(sudo)
-  fi
-  echo "install-export-test-deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=scripts/apt-install-missing.sh
+. "$root/scripts/apt-install-missing.sh"
+apt_install_missing install-export-test-deps "${packages[@]}"
 
 # The feed parser is pinned in tests/browser/package-lock.json.
 "$root/scripts/install-browser-deps.sh"
